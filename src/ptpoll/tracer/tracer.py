@@ -1,0 +1,714 @@
+"""`Tracer`: the thread that traces, its tracees, and one pollable fd."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import select
+import signal as _signal
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .. import waiters
+from ..linux import ptrace
+from ..linux._libc import tgkill
+from ..stops import (
+    CloneStop,
+    ExecStop,
+    Exited,
+    ForkStop,
+    Killed,
+    SignalStop,
+    Stop,
+    VforkStop,
+    decode,
+    signal_name,
+)
+from .errors import TraceeGoneError, TracerClosedError, WrongThreadError
+from .spawn import StdArg, StrOrBytesPath, child_error, start_child
+from .tracee import OnClose, Process, Tracee
+
+if TYPE_CHECKING:
+    from ..waiters import Status, Watch
+
+__all__ = ["Tracer"]
+
+log = logging.getLogger(__name__)
+
+Options = ptrace.Options
+_KNOWN_OPTIONS = int(
+    Options.TRACESYSGOOD | Options.TRACEFORK | Options.TRACEVFORK
+    | Options.TRACECLONE | Options.TRACEEXEC | Options.TRACEVFORKDONE
+    | Options.TRACEEXIT | Options.TRACESECCOMP | Options.EXITKILL
+    | Options.SUSPEND_SECCOMP
+)  # fmt: skip
+_NEW_CHILD_OPTIONS = int(Options.TRACEFORK | Options.TRACEVFORK | Options.TRACECLONE)
+
+# How long close() waits for a tracee to stop or die before it gives up on
+# it (the kernel then detaches it when the tracer thread exits).
+CLOSE_TIMEOUT = 5.0
+
+
+class Tracer:
+    """Traces processes from the thread that creates it.
+
+    Only that thread may spawn, attach, wait and issue requests (the kernel
+    binds a tracee to the thread that attached); from any other thread they
+    raise `WrongThreadError`. ``fileno()`` may be polled from anywhere.
+
+    ``fileno()`` is readable iff some tracee has a pending status, and
+    ``wait(block=False)`` then returns one. Every status of every tracee is
+    delivered exactly once, in the kernel's order for that tracee; statuses
+    of processes that are not our tracees are never consumed.
+
+    *waiter* picks how statuses are made pollable (``"io_uring"``,
+    ``"portable"``; default: ``$PTPOLL_WAITER``, else the best available).
+    With *syscall_info* False, syscall-stops are reported without the
+    ``PTRACE_GET_SYSCALL_INFO`` data (one request fewer per stop).
+
+    ``close()`` (or leaving a ``with`` block) leaves no tracee stopped:
+    each process is killed or detached as its ``on_close`` says.
+    """
+
+    def __init__(self, *, waiter: str | None = None, syscall_info: bool = True) -> None:
+        self._owner = threading.get_ident()
+        self._owner_thread = threading.current_thread()
+        self._waiter = waiters.choose(waiter)
+        self._syscall_info = bool(syscall_info)
+        self._epoll = select.epoll()
+        self._tracees: dict[int, Tracee] = {}
+        self._processes: dict[int, Process] = {}
+        self._by_fd: dict[int, Tracee] = {}
+        self._ready: collections.deque[Tracee] = collections.deque()
+        # Statuses whose watch had to be closed before they were taken. An
+        # eventfd in the epoll set keeps fileno() readable while any wait.
+        self._backlog: collections.deque[tuple[Tracee, Status]] = collections.deque()
+        self._backlog_fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        self._epoll.register(self._backlog_fd, select.EPOLLIN)
+        self._closed = False
+
+    @property
+    def waiter(self) -> str:
+        """The name of the waiter in use."""
+        return self._waiter.name
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def tracees(self) -> list[Tracee]:
+        """The live tracees, one per traced thread."""
+        return list(self._tracees.values())
+
+    def tracee(self, tid: int) -> Tracee:
+        """The live tracee for thread *tid*; KeyError if there is none."""
+        try:
+            return self._tracees[tid]
+        except KeyError:
+            raise KeyError(f"thread {tid!r} is not traced by this tracer") from None
+
+    def fileno(self) -> int:
+        """Readable iff ``wait(block=False)`` would return a status."""
+        return self._epoll.fileno()
+
+    def __enter__(self) -> Tracer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self._tracees)} tracees"
+        return f"<ptpoll.Tracer waiter={self.waiter} {state}>"
+
+    # -- checks ----------------------------------------------------------
+
+    def _wrong_thread(self, what: str, tid: int | None = None) -> WrongThreadError:
+        me = threading.current_thread()
+        owner = self._owner_thread
+        target = f" on tracee {tid}" if tid is not None else ""
+        return WrongThreadError(
+            f"{what}{target} from thread {me.name!r} (tid {threading.get_native_id()}),"
+            f" but only the tracer's thread {owner.name!r} (tid {owner.native_id})"
+            " may issue ptrace requests for its tracees"
+        )
+
+    def _check(self, what: str) -> None:
+        if threading.get_ident() != self._owner:
+            raise self._wrong_thread(what)
+        if self._closed:
+            raise TracerClosedError(f"the tracer is closed: cannot {what}")
+
+    def _check_options(self, options: int) -> int:
+        if not isinstance(options, int) or isinstance(options, bool):
+            raise TypeError(f"options must be ptpoll.Options flags, not {options!r}")
+        unknown = int(options) & ~_KNOWN_OPTIONS
+        if options < 0 or unknown:
+            raise ValueError(
+                f"unknown ptrace option bits {unknown or options:#x} in {options!r}"
+            )
+        return int(options)
+
+    @staticmethod
+    def _check_on_close(on_close: str) -> OnClose:
+        if on_close == "kill":
+            return "kill"
+        if on_close == "detach":
+            return "detach"
+        raise ValueError(f"on_close must be 'kill' or 'detach', not {on_close!r}")
+
+    @staticmethod
+    def _check_pid(pid: int) -> int:
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            raise TypeError(f"pid must be an int, not {pid!r}")
+        if pid <= 0:
+            raise ValueError(f"pid must be a positive process id, not {pid!r}")
+        if pid == os.getpid():
+            raise PermissionError(
+                1, f"cannot trace pid {pid}: it is the tracer's own process"
+            )
+        return pid
+
+    # -- bookkeeping --------------------------------------------------------
+
+    def _add(self, tid: int, process: Process, *, seized: bool, options: int) -> Tracee:
+        """Precondition: *tid* is traced by this thread and not yet known."""
+        watch = self._waiter.watch(tid, process.pid)
+        tracee = Tracee(self, tid, process, watch, seized=seized, options=options)
+        self._tracees[tid] = tracee
+        self._processes[process.pid] = process
+        process.threads[tid] = tracee
+        fd = watch.fileno()
+        self._by_fd[fd] = tracee
+        self._epoll.register(fd, select.EPOLLIN)
+        return tracee
+
+    def _retire(self, tracee: Tracee, why: str) -> None:
+        """Forget *tracee*; statuses its watch still held go to the backlog."""
+        watch = tracee._watch
+        if watch is None:
+            return
+        tracee._gone = why
+        tracee._watch = None
+        fd = watch.fileno()
+        self._epoll.unregister(fd)
+        del self._by_fd[fd]
+        left = watch.close()
+        if self._tracees.get(tracee.tid) is tracee:
+            del self._tracees[tracee.tid]
+        process = tracee.process
+        if process.threads.get(tracee.tid) is tracee:
+            del process.threads[tracee.tid]
+        if not process.threads:
+            process.forget_memory()
+            if self._processes.get(process.pid) is process:
+                del self._processes[process.pid]
+        if left:
+            for status in left:
+                self._backlog.append((tracee, status))
+            os.eventfd_write(self._backlog_fd, 1)
+
+    def _record(self, tracee: Tracee, status: Status) -> Stop:
+        """Decode a status just taken and keep the books (hot path)."""
+        stop = decode(
+            tracee.tid, status[0], status[1],
+            seized=tracee.seized, syscall_info=self._syscall_info,
+        )  # fmt: skip
+        cls = type(stop)
+        if stop.alive:
+            tracee.last_stop = stop
+            if cls is CloneStop or cls is ForkStop or cls is VforkStop:
+                self._adopt(tracee, stop)
+            elif cls is ExecStop:
+                self._on_exec(tracee, stop)  # type: ignore[arg-type]
+        else:
+            tracee.last_stop = None
+            if cls is Exited:
+                why = f"exited with status {stop.status}"  # type: ignore[attr-defined]
+            else:
+                assert isinstance(stop, Killed)
+                why = f"was killed by {signal_name(stop.signal)}"
+            self._retire(tracee, why)
+        return stop
+
+    def _adopt(self, parent: Tracee, stop: Stop) -> None:
+        """Make a Tracee for the child that a clone/fork/vfork event names."""
+        if isinstance(stop, CloneStop):
+            new = stop.new_tid
+            same_process = os.path.exists(f"/proc/{parent.pid}/task/{new}")
+        else:
+            assert isinstance(stop, (ForkStop, VforkStop))
+            new = stop.new_pid
+            same_process = False
+        if new <= 0 or new in self._tracees:
+            return
+        if same_process:
+            process = parent.process
+        else:
+            process = Process(new, parent.process.on_close, parent.process.spawned)
+        self._add(new, process, seized=parent.seized, options=parent.options)
+
+    def _on_exec(self, tracee: Tracee, stop: ExecStop) -> None:
+        tracee.process.forget_memory()
+        former = stop.former_tid
+        if former != tracee.tid:
+            vanished = self._tracees.get(former)
+            if vanished is not None:
+                self._retire(
+                    vanished, f"vanished: it execed and became tid {tracee.tid}"
+                )
+
+    # -- waiting --------------------------------------------------------------
+
+    def _wait_one(
+        self, tracee: Tracee, watch: Watch, block: bool, timeout: float | None
+    ) -> Stop | None:
+        if not block or timeout == 0:
+            status = watch.take()
+        elif timeout is None:
+            status = watch.wait(None)
+            while status is None:
+                status = watch.wait(None)
+        else:
+            deadline = time.monotonic() + timeout
+            status = watch.wait(timeout)
+            while status is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                status = watch.wait(remaining)
+        if status is None:
+            return None
+        return self._record(tracee, status)
+
+    def wait(
+        self, block: bool = True, timeout: float | None = None
+    ) -> tuple[Tracee, Stop] | None:
+        """The next status of any tracee, as ``(tracee, stop)``; None if
+        there is none (``block=False``) or *timeout* seconds passed.
+
+        Tracees that are ready together are served in turn, so a busy
+        tracee cannot starve the others.
+        """
+        self._check("wait")
+        if self._backlog:
+            return self._from_backlog()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ready = self._ready
+        while True:
+            while ready:
+                tracee = ready.popleft()
+                watch = tracee._watch
+                if watch is None:
+                    continue
+                status = watch.take()
+                if status is not None:
+                    return tracee, self._record(tracee, status)
+            if not block:
+                wait_for = 0.0
+            elif deadline is None:
+                wait_for = -1.0
+            else:
+                wait_for = max(0.0, deadline - time.monotonic())
+            events = self._epoll.poll(wait_for, 64)
+            by_fd = self._by_fd
+            for fd, _ in events:
+                tracee_or_none = by_fd.get(fd)
+                if tracee_or_none is not None:
+                    ready.append(tracee_or_none)
+            if self._backlog:
+                return self._from_backlog()
+            if not events and wait_for == 0.0:
+                return None
+
+    def _from_backlog(self) -> tuple[Tracee, Stop]:
+        tracee, (code, value) = self._backlog.popleft()
+        if not self._backlog:
+            try:
+                os.eventfd_read(self._backlog_fd)
+            except BlockingIOError:
+                pass
+        try:
+            stop = decode(
+                tracee.tid, code, value, seized=tracee.seized, syscall_info=False
+            )
+        except OSError:
+            stop = Stop(tracee.tid)
+        return tracee, stop
+
+    # -- starting to trace ------------------------------------------------------
+
+    def spawn(
+        self,
+        argv: Sequence[StrOrBytesPath],
+        *,
+        executable: StrOrBytesPath | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: StrOrBytesPath | None = None,
+        stdin: StdArg = None,
+        stdout: StdArg = None,
+        stderr: StdArg = None,
+        options: int = Options.NONE,
+        on_close: OnClose = "kill",
+    ) -> Tracee:
+        """Run *argv* traced; return its Tracee stopped at the exec.
+
+        The program is found on ``PATH`` (of *env* if given) as
+        ``subprocess`` does, and has not run its first instruction when this
+        returns: the tracee is in the `ExecStop` of the exec (``last_stop``).
+        *stdin*, *stdout*, *stderr* take None, a descriptor, a file object,
+        ``subprocess.PIPE`` or ``subprocess.DEVNULL``; with PIPE the other
+        end is on ``tracee.process``.
+
+        Raises FileNotFoundError, PermissionError (and other OSError) in
+        the caller when the program cannot be executed, or *cwd* entered.
+        With ``on_close="kill"`` (the default) the process is killed when
+        the tracer closes, and by the kernel if the tracer thread dies
+        (``PTRACE_O_EXITKILL``).
+        """
+        self._check("spawn")
+        opts = self._check_options(options) | Options.TRACESYSGOOD
+        on_close = self._check_on_close(on_close)
+        if on_close == "kill":
+            opts |= Options.EXITKILL
+        child = start_child(
+            argv, executable=executable, env=env, cwd=cwd,
+            stdin=stdin, stdout=stdout, stderr=stderr,
+        )  # fmt: skip
+        try:
+            ptrace.seize(child.pid, opts | Options.TRACEEXEC)
+        except OSError:
+            child.abort()
+            _reap_quietly(child.pid)
+            raise
+        process = Process(child.pid, on_close, spawned=True)
+        process.stdin, process.stdout, process.stderr = (
+            child.stdin,
+            child.stdout,
+            child.stderr,
+        )
+        tracee = self._add(child.pid, process, seized=True, options=int(opts))
+        try:
+            child.release()
+            stop = self._until_exec(tracee)
+        except BaseException:
+            child.abort()
+            self._kill_now(tracee)
+            raise
+        finally:
+            failure = child.read_error() if not tracee.alive else None
+            if child.err_fd >= 0:
+                os.close(child.err_fd)
+        if not isinstance(stop, ExecStop):
+            program = executable if executable is not None else argv[0]
+            if failure is not None:
+                raise child_error(failure[0], failure[1], program, cwd)
+            raise ChildProcessError(f"{program!r} ended before it could exec: {stop}")
+        if not opts & Options.TRACEEXEC:
+            ptrace.set_options(tracee.tid, opts)
+        return tracee
+
+    def _until_exec(self, tracee: Tracee) -> Stop:
+        """Run the seized child to its exec; the first terminal or exec stop."""
+        while True:
+            stop = tracee.wait()
+            assert stop is not None
+            if isinstance(stop, ExecStop) or not stop.alive:
+                return stop
+            # A signal before the exec (a ^C from the terminal, say) is
+            # delivered as it would have been untraced.
+            tracee.cont(stop.signal if isinstance(stop, SignalStop) else 0)
+
+    def _kill_now(self, tracee: Tracee) -> None:
+        """Kill and reap a tracee whose start went wrong."""
+        if not tracee.alive:
+            return
+        try:
+            os.kill(tracee.pid, _signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        while tracee.alive:
+            if tracee.wait(timeout=CLOSE_TIMEOUT) is None:
+                break
+
+    def seize(
+        self,
+        pid: int,
+        options: int = Options.NONE,
+        *,
+        all_threads: bool = True,
+        on_close: OnClose = "detach",
+    ) -> Tracee:
+        """Trace the running process *pid* with ``PTRACE_SEIZE``.
+
+        It keeps running. With *all_threads*, every thread is seized (and
+        threads created meanwhile too). Returns the Tracee of the thread
+        *pid*; the others are in ``tracee.process.threads``. Raises
+        ProcessLookupError for a pid that does not exist, PermissionError
+        when tracing is not allowed or the process is already traced.
+        """
+        return self._start(pid, options, all_threads, on_close, seized=True)
+
+    def attach(
+        self,
+        pid: int,
+        options: int = Options.NONE,
+        *,
+        all_threads: bool = True,
+        on_close: OnClose = "detach",
+    ) -> Tracee:
+        """Trace *pid* with the older ``PTRACE_ATTACH``: each thread gets a
+        SIGSTOP, reported as a `SignalStop` to resume with signal 0. Prefer
+        `seize` (no signal, and group-stops are told apart reliably)."""
+        return self._start(pid, options, all_threads, on_close, seized=False)
+
+    def _start(
+        self, pid: int, options: int, all_threads: bool, on_close: str, *, seized: bool
+    ) -> Tracee:
+        what = "seize" if seized else "attach"
+        self._check(what)
+        pid = self._check_pid(pid)
+        opts = self._check_options(options) | Options.TRACESYSGOOD
+        on_close_checked = self._check_on_close(on_close)
+        if pid in self._tracees:
+            raise ValueError(f"pid {pid} is already traced by this tracer")
+        tgid = _tgid_of(pid)
+        process = self._processes.get(tgid) or Process(
+            tgid, on_close_checked, spawned=False
+        )
+        first = self._attach_one(pid, process, opts, seized)
+        if all_threads:
+            seen = {pid}
+            while True:
+                added = False
+                for tid in _threads_of(tgid):
+                    if tid in seen or tid in self._tracees:
+                        continue
+                    seen.add(tid)
+                    try:
+                        self._attach_one(tid, process, opts, seized)
+                    except ProcessLookupError:
+                        continue  # exited meanwhile
+                    added = True
+                if not added:
+                    break
+        return first
+
+    def _attach_one(
+        self, tid: int, process: Process, opts: int, seized: bool
+    ) -> Tracee:
+        try:
+            if seized:
+                ptrace.seize(tid, opts)
+            else:
+                ptrace.attach(tid)
+        except OSError as exc:
+            raise _explain_attach_error(exc, tid) from None
+        if not seized:
+            try:
+                ptrace.set_options(tid, opts)
+            except OSError:
+                # PTRACE_ATTACH: options can only be set once the thread is
+                # in its SIGSTOP stop; Tracee.set_options does it later.
+                pass
+        return self._add(tid, process, seized=seized, options=opts)
+
+    def _detach(self, tracee: Tracee, sig: int) -> None:
+        """Precondition: on the tracer thread, *tracee* alive."""
+        watch = tracee._watch
+        assert watch is not None
+        if tracee.last_stop is None:
+            # A stop the caller has not waited for yet may hold a signal:
+            # look, so that it is delivered rather than lost by the detach.
+            status = watch.take()
+            if status is not None:
+                stop = self._record(tracee, status)
+                if not stop.alive:
+                    raise TraceeGoneError(
+                        tracee.tid, f"{tracee._gone}: cannot PTRACE_DETACH"
+                    )
+                if sig == 0 and isinstance(stop, SignalStop):
+                    sig = stop.signal
+        try:
+            ptrace.detach(tracee.tid, sig)
+        except OSError as exc:
+            raise tracee._stop_required(exc, "PTRACE_DETACH") from None
+        self._retire(tracee, "was detached")
+
+    # -- closing ------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release every tracee and the tracer's descriptors.
+
+        Processes with ``on_close="kill"`` are killed and reaped; the others
+        are detached, each thread with the signal of the signal-delivery-stop
+        it was in, if any, so no signal is lost and no thread is left in a
+        ptrace-stop. Idempotent; from another thread, `WrongThreadError`.
+        """
+        if self._closed:
+            return
+        if threading.get_ident() != self._owner:
+            raise self._wrong_thread("close")
+        try:
+            self._release_all()
+        finally:
+            self._closed = True
+            for tracee in list(self._tracees.values()):
+                self._retire(tracee, "was left when the tracer closed")
+            self._backlog.clear()
+            self._epoll.close()
+            os.close(self._backlog_fd)
+            self._waiter.close()
+
+    def _release_all(self) -> None:
+        killed: set[int] = set()
+        rounds = 0
+        while self._tracees:
+            rounds += 1
+            if rounds > 1000:  # pragma: no cover - a fork bomb outrunning us
+                log.warning(
+                    "ptpoll: giving up releasing %d tracees", len(self._tracees)
+                )
+                return
+            for process in list(self._processes.values()):
+                if process.on_close == "kill" and process.pid not in killed:
+                    killed.add(process.pid)
+                    try:
+                        os.kill(process.pid, _signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            for tracee in list(self._tracees.values()):
+                if not tracee.alive:
+                    continue
+                try:
+                    if tracee.process.on_close == "kill":
+                        self._reap_killed(tracee)
+                    else:
+                        self._release_detach(tracee)
+                except OSError as exc:
+                    log.warning("ptpoll: releasing tracee %d: %s", tracee.tid, exc)
+                    if tracee.alive and not _exists(tracee.tid):
+                        self._retire(tracee, "vanished")
+
+    def _reap_killed(self, tracee: Tracee) -> None:
+        deadline = time.monotonic() + CLOSE_TIMEOUT
+        while tracee.alive:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("ptpoll: tracee %d did not die after SIGKILL", tracee.tid)
+                self._retire(tracee, "did not die after SIGKILL")
+                return
+            assert tracee._watch is not None
+            stop = self._wait_one(tracee, tracee._watch, True, remaining)
+            if stop is not None and stop.alive:
+                # A stop reported before the kill landed: let it go on to die.
+                try:
+                    ptrace.cont(tracee.tid, 0)
+                except ProcessLookupError:
+                    pass
+                tracee.last_stop = None
+                tracee._watch.resumed()
+
+    def _release_detach(self, tracee: Tracee) -> None:
+        watch = tracee._watch
+        assert watch is not None
+        # Take what is pending: a newer stop, or a death.
+        while tracee.alive:
+            status = watch.take()
+            if status is None:
+                break
+            self._record(tracee, status)
+        if not tracee.alive:
+            return
+        injected = 0
+        if tracee.last_stop is None:
+            if tracee.seized:
+                try:
+                    ptrace.interrupt(tracee.tid)
+                except ProcessLookupError:
+                    pass
+            else:
+                injected = _signal.SIGSTOP
+                tgkill(tracee.pid, tracee.tid, injected)
+            stop = self._wait_one(tracee, watch, True, CLOSE_TIMEOUT)
+            if stop is None:
+                log.warning("ptpoll: tracee %d did not stop to be detached", tracee.tid)
+                self._retire(tracee, "did not stop to be detached")
+                return
+            if not stop.alive:
+                return
+        last = tracee.last_stop
+        sig = last.signal if isinstance(last, SignalStop) else 0
+        if injected and sig == injected:
+            sig = 0
+        ptrace.detach(tracee.tid, sig)
+        self._retire(tracee, "was detached")
+
+
+def _explain_attach_error(exc: OSError, tid: int) -> OSError:
+    if exc.errno == 3:
+        err: OSError = ProcessLookupError(3, f"no process or thread with id {tid}")
+    elif exc.errno == 1:
+        tracer = _tracer_pid(tid)
+        if tracer:
+            text = f"pid {tid} is already traced by pid {tracer}"
+        else:
+            text = (
+                f"not permitted to trace pid {tid} (another user's process, a"
+                " kernel thread, or a ptrace policy such as Yama's ptrace_scope)"
+            )
+        err = PermissionError(1, text)
+    else:
+        return exc
+    err.pid = tid  # type: ignore[attr-defined]
+    return err
+
+
+def _read_status_field(pid: int, field: str) -> str | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def _tracer_pid(pid: int) -> int:
+    value = _read_status_field(pid, "TracerPid")
+    return int(value) if value else 0
+
+
+def _tgid_of(tid: int) -> int:
+    value = _read_status_field(tid, "Tgid")
+    if value is None:
+        raise ProcessLookupError(3, f"no process or thread with id {tid}")
+    return int(value)
+
+
+def _threads_of(pid: int) -> list[int]:
+    try:
+        return [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except FileNotFoundError:
+        return []
+
+
+def _exists(tid: int) -> bool:
+    return os.path.exists(f"/proc/{tid}")
+
+
+def _reap_quietly(pid: int) -> None:
+    """Kill and reap a child of ours that never became a tracee."""
+    try:
+        os.kill(pid, _signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
