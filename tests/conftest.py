@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,8 @@ PROGRAMS = Path(__file__).parent / "programs"
 REQUIRED = [w for w in os.environ.get("PTPOLL_REQUIRE_WAITERS", "").split(",") if w]
 
 
-def _waiter_params() -> list[object]:
-    params = []
+def _waiter_params() -> list[Any]:
+    params: list[Any] = []
     for name in waiters.WAITERS:
         why = waiters._probe(name)
         marks = []
@@ -64,7 +65,7 @@ def _open_fds() -> set[str]:
 
 def _children() -> set[int]:
     me = os.getpid()
-    found = set()
+    found: set[int] = set()
     for tid in os.listdir(f"/proc/{me}/task"):
         try:
             with open(f"/proc/{me}/task/{tid}/children") as f:

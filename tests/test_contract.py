@@ -81,7 +81,7 @@ def test_tracer_wait_serves_many_tracees_stopping_together(tracer, tracee_bin):
     counts = dict.fromkeys((t.tid for t in tracees), 0)
     for t in tracees:
         t.syscall()
-    exited = set()
+    exited: set[int] = set()
     while len(exited) < n:
         got = tracer.wait(timeout=10)
         assert got is not None, "a stop was lost: tracer.wait timed out"

@@ -16,8 +16,12 @@ __all__ = ["NR", "gettid", "libc", "os_error", "syscall", "tgkill"]
 
 libc = ctypes.CDLL(None, use_errno=True)
 
-_syscall = libc.syscall
-_syscall.restype = ctypes.c_long
+# glibc's syscall() moves its arguments to registers however many there
+# are, so one prototype with seven longs serves every call, and ctypes
+# converts plain ints without a Python object per argument.
+_syscall = ctypes.CFUNCTYPE(ctypes.c_long, *(ctypes.c_long,) * 7, use_errno=True)(
+    ("syscall", libc)
+)
 
 MACHINE = platform.machine()
 
@@ -71,16 +75,16 @@ def os_error(err: int, what: str, pid: int | None = None) -> OSError:
     return exc
 
 
-def syscall(nr: int, *args: int | ctypes.c_void_p | None) -> int:
+def syscall(
+    nr: int, a: int = 0, b: int = 0, c: int = 0, d: int = 0, e: int = 0, f: int = 0
+) -> int:
     """Run system call *nr*; on failure return ``-errno`` (no exception).
 
-    Callers turn the negative value into an ``OSError`` with the context
-    they know (the request and the pid).
+    Arguments are signed longs (pass addresses as ints). Callers turn a
+    negative result into an ``OSError`` with the context they know (the
+    request and the pid).
     """
-    ret: int = _syscall(
-        ctypes.c_long(nr),
-        *[ctypes.c_long(a) if isinstance(a, int) else a for a in args],
-    )
+    ret: int = _syscall(nr, a, b, c, d, e, f)
     if ret == -1:
         return -ctypes.get_errno()
     return ret

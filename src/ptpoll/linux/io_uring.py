@@ -38,6 +38,8 @@ IORING_OFF_SQ_RING = 0
 IORING_OFF_CQ_RING = 0x8000000
 IORING_OFF_SQES = 0x10000000
 
+_ENTER = NR["io_uring_enter"]
+
 SQE_SIZE = 64
 CQE_SIZE = 16
 
@@ -239,10 +241,8 @@ class Ring:
                 arg = ctypes.addressof(ext)
                 argsz = ctypes.sizeof(ext)
                 flags |= IORING_ENTER_EXT_ARG
-        ret = syscall(
-            NR["io_uring_enter"], self.fd, self._unsubmitted, min_complete, flags,
-            ctypes.c_void_p(arg), argsz,
-        )  # fmt: skip
+        todo = self._unsubmitted
+        ret = syscall(_ENTER, self.fd, todo, min_complete, flags, arg, argsz)
         if ret < 0:
             if ret in (-ETIME, -EINTR):
                 return 0

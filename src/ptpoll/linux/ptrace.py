@@ -89,7 +89,7 @@ _word = ctypes.c_ulong
 
 
 def _call(request: int, tid: int, addr: int = 0, data: int = 0) -> int:
-    ret = syscall(_PTRACE, request, tid, ctypes.c_void_p(addr), ctypes.c_void_p(data))
+    ret = syscall(_PTRACE, request, tid, addr, data)
     if ret < 0:
         raise os_error(-ret, REQUEST_NAMES.get(request, f"ptrace({request})"), tid)
     return ret
@@ -155,7 +155,8 @@ def peek(tid: int, addr: int, request: int = PEEKDATA) -> int:
 
 
 def poke(tid: int, addr: int, word: int, request: int = POKEDATA) -> None:
-    _call(request, tid, addr, word & 0xFFFFFFFFFFFFFFFF)
+    word &= 0xFFFFFFFFFFFFFFFF
+    _call(request, tid, addr, word - (1 << 64) if word >> 63 else word)
 
 
 def get_siginfo(tid: int) -> bytes:

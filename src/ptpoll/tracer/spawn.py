@@ -13,7 +13,7 @@ import os
 import struct
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, Union
 
 from ..linux import _spawn
@@ -37,11 +37,14 @@ class Child:
     stdin: IO[bytes] | None = None
     stdout: IO[bytes] | None = None
     stderr: IO[bytes] | None = None
-    _close_after_start: list[int] = field(default_factory=list)
 
     def release(self) -> None:
-        """Let the child exec."""
-        os.write(self.go_fd, b"\0")
+        """Let the child exec. A child that failed earlier (chdir, say) has
+        closed its end: its exit status and error pipe tell the rest."""
+        try:
+            os.write(self.go_fd, b"\0")
+        except BrokenPipeError:
+            pass
         os.close(self.go_fd)
         self.go_fd = -1
 

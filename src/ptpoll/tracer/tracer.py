@@ -187,17 +187,30 @@ class Tracer:
         self._epoll.register(fd, select.EPOLLIN)
         return tracee
 
-    def _retire(self, tracee: Tracee, why: str) -> None:
-        """Forget *tracee*; statuses its watch still held go to the backlog."""
+    def _unwatch(self, tracee: Tracee) -> list[Status]:
+        """Stop watching *tracee*; the statuses its watch held, untaken."""
         watch = tracee._watch
         if watch is None:
-            return
-        tracee._gone = why
+            return []
         tracee._watch = None
         fd = watch.fileno()
         self._epoll.unregister(fd)
         del self._by_fd[fd]
-        left = watch.close()
+        return watch.close()
+
+    def _rewatch(self, tracee: Tracee) -> None:
+        watch = self._waiter.watch(tracee.tid, tracee.pid)
+        tracee._watch = watch
+        fd = watch.fileno()
+        self._by_fd[fd] = tracee
+        self._epoll.register(fd, select.EPOLLIN)
+
+    def _retire(self, tracee: Tracee, why: str) -> None:
+        """Forget *tracee*; statuses its watch still held go to the backlog."""
+        if tracee._gone is not None:
+            return
+        left = self._unwatch(tracee)
+        tracee._gone = why
         if self._tracees.get(tracee.tid) is tracee:
             del self._tracees[tracee.tid]
         process = tracee.process
@@ -533,9 +546,25 @@ class Tracer:
                     )
                 if sig == 0 and isinstance(stop, SignalStop):
                     sig = stop.signal
+        if tracee.last_stop is None:
+            raise tracee._stop_required(
+                ProcessLookupError(3, "PTRACE_DETACH"), "PTRACE_DETACH"
+            )
+        self._detach_stopped(tracee, sig)
+
+    def _detach_stopped(self, tracee: Tracee, sig: int) -> None:
+        """Precondition: *tracee* is in a ptrace-stop that was taken."""
+        # Stop watching first. Once detached, a tracee that is also a real
+        # child of this process is an ordinary child again, and a wait still
+        # in flight for its tid would consume its exit from its parent.
+        for status in self._unwatch(tracee):
+            self._record(tracee, status)  # a death: only SIGKILL gets here
+        if not tracee.alive:
+            return
         try:
             ptrace.detach(tracee.tid, sig)
         except OSError as exc:
+            self._rewatch(tracee)  # its death is still to be reported
             raise tracee._stop_required(exc, "PTRACE_DETACH") from None
         self._retire(tracee, "was detached")
 
@@ -645,8 +674,7 @@ class Tracer:
         sig = last.signal if isinstance(last, SignalStop) else 0
         if injected and sig == injected:
             sig = 0
-        ptrace.detach(tracee.tid, sig)
-        self._retire(tracee, "was detached")
+        self._detach_stopped(tracee, sig)
 
 
 def _explain_attach_error(exc: OSError, tid: int) -> OSError:
@@ -669,11 +697,12 @@ def _explain_attach_error(exc: OSError, tid: int) -> OSError:
 
 
 def _read_status_field(pid: int, field: str) -> str | None:
+    key = field.encode() + b":"
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+        with open(f"/proc/{pid}/status", "rb") as f:
             for line in f:
-                if line.startswith(field + ":"):
-                    return line.split(":", 1)[1].strip()
+                if line.startswith(key):
+                    return line[len(key) :].strip().decode()
     except OSError:
         return None
     return None

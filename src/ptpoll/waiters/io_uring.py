@@ -22,6 +22,9 @@ f31ecf671ddc "io_uring: add IORING_OP_WAITID support"):
   ``ASYNC_CANCEL`` that loses the race to a completion leaves the CQE of
   that completion, which `close` drains.
 
+- With ``__WNOTHREAD`` the request considers only the tracer thread's own
+  tracees and children, not those of the program's other threads.
+
 What follows for the code: every traced thread gets its own small ring (so
 its own pollable fd) with ``DEPTH`` requests in flight. When one completes,
 the next status is still covered by the others, so the replacement can wait
@@ -33,12 +36,13 @@ submission forced.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import functools
 
 from ..linux import io_uring
 from ..linux._libc import os_error
-from ..linux.wait import P_PID, SigInfoBuffer, read_child_info
+from ..linux.wait import OFF_CODE, OFF_STATUS, P_PID, WNOTHREAD, SigInfoBuffer
 from .base import WAIT_OPTIONS, Status, Waiter, WaiterUnavailable, Watch
 
 __all__ = ["IoUringWaiter"]
@@ -54,61 +58,53 @@ class IoUringWatch(Watch):
         self._depth = depth
         self._buffers = [SigInfoBuffer() for _ in range(depth)]
         self._addresses = [ctypes.addressof(b) for b in self._buffers]
+        i32 = ctypes.c_int32
+        self._codes = [i32.from_buffer(b, OFF_CODE) for b in self._buffers]
+        self._statuses = [i32.from_buffer(b, OFF_STATUS) for b in self._buffers]
         self._in_flight = 0  # submitted to the kernel, not yet completed
-        self._queued: list[int] = []  # buffer indexes prepared, not submitted
-        self._done: list[Status] = []  # completions read but not taken
+        self._done: collections.deque[Status] = collections.deque()
         self._closed = False
         for index in range(depth):
             self._prepare(index)
-        self._submit()
+        self._in_flight += self._ring.enter()
 
     def _prepare(self, index: int) -> None:
+        """Queue a request (submitted by the next ``enter``)."""
         self._ring.prep_waitid(
-            P_PID, self.tid, WAIT_OPTIONS, self._addresses[index], index
+            P_PID, self.tid, WAIT_OPTIONS | WNOTHREAD, self._addresses[index], index
         )
-        self._queued.append(index)
-
-    def _submit(self) -> None:
-        submitted = self._ring.enter()
-        del self._queued[:submitted]
-        self._in_flight += submitted
 
     def fileno(self) -> int:
         return self._ring.fd
 
     def _reap(self) -> None:
-        """Move completions from the CQ to ``_done``."""
-        ring = self._ring
-        while True:
-            cqe = ring.pop()
-            if cqe is None:
-                return
+        """Move completions from the CQ to ``_done``; queue replacements."""
+        pop = self._ring.pop
+        cqe = pop()
+        while cqe is not None:
             user_data, res = cqe
-            if user_data >= _CANCEL_TAG:
-                continue
-            self._in_flight -= 1
-            if res == 0:
-                code, _, status = read_child_info(self._buffers[user_data])
-                self._done.append((code, status))
-                if not self._closed:
-                    self._prepare(user_data)
-            elif res in (-10, -125):  # ECHILD: thread gone; ECANCELED
-                continue
-            else:
-                raise os_error(-res, "IORING_OP_WAITID", self.tid)
+            if user_data < _CANCEL_TAG:
+                self._in_flight -= 1
+                if res == 0:
+                    self._done.append(
+                        (self._codes[user_data].value, self._statuses[user_data].value)
+                    )
+                    if not self._closed:
+                        self._prepare(user_data)
+                elif res != -10 and res != -125:  # ECHILD (gone), ECANCELED
+                    raise os_error(-res, "IORING_OP_WAITID", self.tid)
+            cqe = pop()
 
     def take(self) -> Status | None:
-        if not self._done:
-            if not self._ring.ready():
-                return None
+        done = self._done
+        if not done:
             self._reap()
-            if not self._done:
+            if not done:
                 return None
-        status = self._done.pop(0)
-        if self._in_flight == 0 and self._queued:
+        if self._in_flight == 0 and self._ring.unsubmitted:
             # No request would cover the next status: submit now.
-            self._submit()
-        return status
+            self._in_flight += self._ring.enter()
+        return done.popleft()
 
     def wait(self, timeout: float | None) -> Status | None:
         status = self.take()
@@ -117,32 +113,31 @@ class IoUringWatch(Watch):
         # Submit what is queued and wait in one system call. A return
         # without a completion (timeout, or EINTR) ends the wait with None:
         # callers with a deadline loop.
-        submitted = self._ring.enter(1, timeout)
-        del self._queued[:submitted]
-        self._in_flight += submitted
+        self._in_flight += self._ring.enter(1, timeout)
         return self.take()
 
     def close(self) -> list[Status]:
         if self._closed:
             return []
         self._closed = True
-        self._queued.clear()
         try:
-            if self._in_flight:
+            if self._in_flight or self._ring.unsubmitted:
                 self._ring.prep_cancel_all(_CANCEL_TAG)
-                self._ring.enter()
+                # Queued replacements go in with the cancel, ahead of it.
+                self._in_flight += self._ring.enter() - 1
                 # A cancel can lose the race to a completion: wait for every
                 # request so that a status consumed meanwhile is returned.
-                while self._in_flight:
+                while self._in_flight > 0:
                     self._ring.enter(1, 1.0)
                     before = self._in_flight
                     self._reap()
-                    if self._in_flight == before and not self._ring.ready():
+                    if self._in_flight == before:
                         break
             self._reap()
         finally:
             self._ring.close()
-        left, self._done = self._done, []
+        left = list(self._done)
+        self._done.clear()
         return left
 
 
