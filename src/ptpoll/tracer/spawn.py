@@ -57,8 +57,11 @@ class Child:
     def read_error(self) -> tuple[int, int] | None:
         """``(stage, errno)`` if the child reported a failure, else None.
 
-        Precondition: the child has terminated (the pipe is at EOF).
+        Precondition: the child has terminated or execed (the pipe is at
+        EOF). Closes the error pipe.
         """
+        if self.err_fd < 0:
+            return None
         data = os.read(self.err_fd, 8)
         os.close(self.err_fd)
         self.err_fd = -1
@@ -66,6 +69,16 @@ class Child:
             return None
         stage, err = struct.unpack("=ii", data)
         return stage, err
+
+    def close(self) -> None:
+        """Close every descriptor this side holds (after a failed start)."""
+        self.abort()
+        if self.err_fd >= 0:
+            os.close(self.err_fd)
+            self.err_fd = -1
+        for end in (self.stdin, self.stdout, self.stderr):
+            if end is not None:
+                end.close()
 
 
 def _fsencode_list(items: Sequence[StrOrBytesPath], what: str) -> list[bytes]:

@@ -394,10 +394,17 @@ class Tracer:
         )  # fmt: skip
         try:
             ptrace.seize(child.pid, opts | Options.TRACEEXEC)
-        except OSError:
+        except OSError as exc:
+            # A child that failed before exec (chdir, say) may be a zombie
+            # already, which PTRACE_SEIZE refuses: its own error tells more.
             child.abort()
             _reap_quietly(child.pid)
-            raise
+            failure = child.read_error()
+            child.close()
+            if failure is not None:
+                program = executable if executable is not None else argv[0]
+                raise child_error(failure[0], failure[1], program, cwd) from None
+            raise _explain_attach_error(exc, child.pid) from None
         process = Process(child.pid, on_close, spawned=True)
         process.stdin, process.stdout, process.stderr = (
             child.stdin,
@@ -411,12 +418,12 @@ class Tracer:
         except BaseException:
             child.abort()
             self._kill_now(tracee)
+            child.close()
             raise
-        finally:
-            failure = child.read_error() if not tracee.alive else None
-            if child.err_fd >= 0:
-                os.close(child.err_fd)
+        # At the exec stop, close-on-exec has closed the child's end: EOF.
+        failure = child.read_error()
         if not isinstance(stop, ExecStop):
+            child.close()
             program = executable if executable is not None else argv[0]
             if failure is not None:
                 raise child_error(failure[0], failure[1], program, cwd)
