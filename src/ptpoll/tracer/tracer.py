@@ -9,7 +9,7 @@ import select
 import signal as _signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .. import waiters
@@ -383,6 +383,45 @@ class Tracer:
         the tracer closes, and by the kernel if the tracer thread dies
         (``PTRACE_O_EXITKILL``).
         """
+        steps = self.spawn_steps(
+            argv, executable=executable, env=env, cwd=cwd,
+            stdin=stdin, stdout=stdout, stderr=stderr,
+            options=options, on_close=on_close,
+        )  # fmt: skip
+        try:
+            tracee = next(steps)
+            while True:
+                try:
+                    stop = tracee.wait()
+                except BaseException as exc:
+                    tracee = steps.throw(exc)
+                    continue
+                assert stop is not None
+                tracee = steps.send(stop)
+        except StopIteration as done:
+            result: Tracee = done.value
+            return result
+
+    def spawn_steps(
+        self,
+        argv: Sequence[StrOrBytesPath],
+        *,
+        executable: StrOrBytesPath | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: StrOrBytesPath | None = None,
+        stdin: StdArg = None,
+        stdout: StdArg = None,
+        stderr: StdArg = None,
+        options: int = Options.NONE,
+        on_close: OnClose = "kill",
+    ) -> Generator[Tracee, Stop, Tracee]:
+        """`spawn` as steps, for event loops that must not block on the exec.
+
+        The generator yields the new tracee each time it needs the tracee's
+        next stop, and is sent that stop; it returns the tracee at its exec
+        (``StopIteration.value``) or raises what `spawn` raises. Throw an
+        exception in to abandon the start: the child is killed and reaped.
+        """
         self._check("spawn")
         opts = self._check_options(options) | Options.TRACESYSGOOD
         on_close = self._check_on_close(on_close)
@@ -392,6 +431,7 @@ class Tracer:
             argv, executable=executable, env=env, cwd=cwd,
             stdin=stdin, stdout=stdout, stderr=stderr,
         )  # fmt: skip
+        program = executable if executable is not None else argv[0]
         try:
             ptrace.seize(child.pid, opts | Options.TRACEEXEC)
         except OSError as exc:
@@ -402,19 +442,22 @@ class Tracer:
             failure = child.read_error()
             child.close()
             if failure is not None:
-                program = executable if executable is not None else argv[0]
                 raise child_error(failure[0], failure[1], program, cwd) from None
             raise _explain_attach_error(exc, child.pid) from None
         process = Process(child.pid, on_close, spawned=True)
-        process.stdin, process.stdout, process.stderr = (
-            child.stdin,
-            child.stdout,
-            child.stderr,
-        )
+        process.stdin = child.stdin
+        process.stdout = child.stdout
+        process.stderr = child.stderr
         tracee = self._add(child.pid, process, seized=True, options=int(opts))
         try:
             child.release()
-            stop = self._until_exec(tracee)
+            while True:
+                stop = yield tracee
+                if isinstance(stop, ExecStop) or not stop.alive:
+                    break
+                # A signal before the exec (a ^C from the terminal, say) is
+                # delivered as it would have been untraced.
+                tracee.cont(stop.signal if isinstance(stop, SignalStop) else 0)
         except BaseException:
             child.abort()
             self._kill_now(tracee)
@@ -424,24 +467,12 @@ class Tracer:
         failure = child.read_error()
         if not isinstance(stop, ExecStop):
             child.close()
-            program = executable if executable is not None else argv[0]
             if failure is not None:
                 raise child_error(failure[0], failure[1], program, cwd)
             raise ChildProcessError(f"{program!r} ended before it could exec: {stop}")
         if not opts & Options.TRACEEXEC:
             ptrace.set_options(tracee.tid, opts)
         return tracee
-
-    def _until_exec(self, tracee: Tracee) -> Stop:
-        """Run the seized child to its exec; the first terminal or exec stop."""
-        while True:
-            stop = tracee.wait()
-            assert stop is not None
-            if isinstance(stop, ExecStop) or not stop.alive:
-                return stop
-            # A signal before the exec (a ^C from the terminal, say) is
-            # delivered as it would have been untraced.
-            tracee.cont(stop.signal if isinstance(stop, SignalStop) else 0)
 
     def _kill_now(self, tracee: Tracee) -> None:
         """Kill and reap a tracee whose start went wrong."""

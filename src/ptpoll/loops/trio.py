@@ -1,0 +1,54 @@
+"""trio: tracees are waited on with ``trio.lowlevel.wait_readable``.
+
+Any object with ``fileno()`` works with trio directly, so this module only
+adds the loop around it. As with trio's own rule for one fd, one task at a
+time may wait on a given tracee (or tracer); a second raises
+``trio.BusyResourceError``. The Tracer is made in trio's thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import trio
+
+from ..stops import Stop
+from ..tracer import Tracee, Tracer
+
+__all__ = ["spawn", "wait", "wait_any"]
+
+
+async def wait(tracee: Tracee) -> Stop:
+    """The next status of *tracee*; cancelling loses nothing."""
+    while True:
+        stop = tracee.wait(block=False)
+        if stop is not None:
+            return stop
+        await trio.lowlevel.wait_readable(tracee.fileno())
+
+
+async def wait_any(tracer: Tracer) -> tuple[Tracee, Stop]:
+    """The next status of any tracee of *tracer*."""
+    while True:
+        got = tracer.wait(block=False)
+        if got is not None:
+            return got
+        await trio.lowlevel.wait_readable(tracer.fileno())
+
+
+async def spawn(tracer: Tracer, argv: Sequence[Any], **kwargs: Any) -> Tracee:
+    """`Tracer.spawn` that waits for the exec in trio."""
+    steps = tracer.spawn_steps(argv, **kwargs)
+    try:
+        tracee = next(steps)
+        while True:
+            try:
+                stop = await wait(tracee)
+            except BaseException as exc:
+                tracee = steps.throw(exc)
+                continue
+            tracee = steps.send(stop)
+    except StopIteration as done:
+        result: Tracee = done.value
+        return result
