@@ -18,6 +18,12 @@
  *   tracee tick                print "ready"; getppid() every 1 ms forever
  *   tracee exit N              exit N
  *   tracee segv                write to address 0
+ *   tracee siglat N            print "ready"; for N SIGRTMINs sent by sigqueue
+ *                              with the send time (CLOCK_MONOTONIC, ns) as
+ *                              value, record receive minus send; print the
+ *                              latencies in ns, one a line, and exit
+ *   tracee sigsend PID N US    sigqueue SIGRTMIN to PID N times, every US us
+ *                              (a real-time signal: they queue, none merge)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,6 +83,26 @@ thread_late_exit(void *arg)
     nanosleep(&ts, NULL);
     syscall(SYS_getppid);
     exit(5);
+}
+
+static long long
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long *latencies;
+static volatile long received;
+
+static void
+on_timed_signal(int sig, siginfo_t *info, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    latencies[received] = now_ns() - (long long)info->si_value.sival_ptr;
+    received++;
 }
 
 static int
@@ -191,6 +217,44 @@ main(int argc, char **argv)
             nanosleep(&ts, NULL);
             syscall(SYS_getppid);
         }
+    }
+    if (strcmp(cmd, "siglat") == 0) {
+        struct sigaction sa;
+        sigset_t block, old;
+        latencies = calloc((size_t)n + 1, sizeof *latencies);
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_timed_signal;
+        sa.sa_flags = SA_SIGINFO;
+        sigaction(SIGRTMIN, &sa, NULL);
+        sigemptyset(&block);
+        sigaddset(&block, SIGRTMIN);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        say("ready\n");
+        while (received < n)
+            sigsuspend(&old);
+        for (long i = 0; i < n; i++)
+            printf("%lld\n", latencies[i]);
+        return 0;
+    }
+    if (strcmp(cmd, "sigsend") == 0 && argc > 4) {
+        pid_t pid = (pid_t)n;
+        long count = strtol(argv[3], NULL, 10);
+        long period = strtol(argv[4], NULL, 10) * 1000;
+        struct timespec next;
+        clock_gettime(CLOCK_MONOTONIC, &next);
+        for (long i = 0; i < count; i++) {
+            next.tv_nsec += period;
+            while (next.tv_nsec >= 1000000000L) {
+                next.tv_nsec -= 1000000000L;
+                next.tv_sec++;
+            }
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+            union sigval value;
+            value.sival_ptr = (void *)now_ns();
+            if (sigqueue(pid, SIGRTMIN, value) < 0)
+                return 1;
+        }
+        return 0;
     }
     if (strcmp(cmd, "exit") == 0)
         return (int)n;

@@ -20,6 +20,8 @@ __all__ = ["OnClose", "Process", "Registers", "Tracee"]
 
 OnClose = Literal["kill", "detach"]
 
+_IP, _SP = ("rip", "rsp") if "rip" in ptrace.REGISTER_NAMES else ("pc", "sp")
+
 
 class Registers:
     """The general registers of a stopped thread, by name.
@@ -69,6 +71,16 @@ class Registers:
 
     def values(self) -> tuple[int, ...]:
         return tuple(self._values)
+
+    @property
+    def instruction_pointer(self) -> int:
+        """``rip`` on x86-64, ``pc`` on aarch64."""
+        return self._values[self._index[_IP]]
+
+    @property
+    def stack_pointer(self) -> int:
+        """``rsp`` on x86-64, ``sp`` on aarch64."""
+        return self._values[self._index[_SP]]
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={v:#x}" for n, v in self)
