@@ -4,7 +4,8 @@ The tracee makes N ``getppid`` calls, so 2N syscall-stops. Each design
 waits for a stop and resumes it with ``PTRACE_SYSCALL``:
 
 - ``waitpid loop``: the baseline, ``os.waitpid(pid, __WALL)`` and the
-  same ptrace call as ptpoll uses, nothing else.
+  same ptrace call as ptpoll uses, nothing else; ``+ syscall info`` also
+  asks ``PTRACE_GET_SYSCALL_INFO``, as ptpoll does by default.
 - ``W: poll fileno + wait``: ptpoll's contract in use: ``poll()`` on
   ``Tracee.fileno()``, ``tracee.wait(block=False)``, ``tracee.syscall()``.
 - ``W: tracee.wait()`` and ``W: tracer.wait()``: ptpoll's blocking waits.
@@ -48,8 +49,10 @@ def build_tracee(directory: str) -> str:
     return out
 
 
-def baseline(prog: str, calls: int) -> tuple[int, float]:
-    """A plain blocking waitpid loop (fork + PTRACE_TRACEME)."""
+def baseline(prog: str, calls: int, info: bool = False) -> tuple[int, float]:
+    """A plain blocking waitpid loop (fork + PTRACE_TRACEME); with *info*,
+    it also asks PTRACE_GET_SYSCALL_INFO at every stop, as ptpoll does by
+    default."""
     pid = os.fork()
     if pid == 0:  # single-threaded benchmark process: fork is safe here
         try:
@@ -67,6 +70,8 @@ def baseline(prog: str, calls: int) -> tuple[int, float]:
         if os.WIFEXITED(status) or os.WIFSIGNALED(status):
             break
         stops += 1
+        if info:
+            ptrace.get_syscall_info(pid)
         ptrace.syscall_(pid, 0)
     return stops, time.perf_counter() - start
 
@@ -138,7 +143,10 @@ def ptpoll_tracer_wait(
 
 
 def designs(waiters: list[str]) -> dict[str, Callable[[str, int], tuple[int, float]]]:
-    out: dict[str, Callable[[str, int], tuple[int, float]]] = {"waitpid loop": baseline}
+    out: dict[str, Callable[[str, int], tuple[int, float]]] = {
+        "waitpid loop": baseline,
+        "waitpid loop + syscall info": lambda prog, calls: baseline(prog, calls, True),
+    }
     for w in waiters:
         out[f"{w}: poll fileno + wait"] = ptpoll_poll(w, True)
         out[f"{w}: poll fileno + wait (no syscall info)"] = ptpoll_poll(w, False)

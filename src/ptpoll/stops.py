@@ -16,6 +16,7 @@ import enum
 import signal as _signal
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .linux import ptrace
 from .linux.wait import (
@@ -176,13 +177,13 @@ class SyscallOp(enum.IntEnum):
     SECCOMP = ptrace.SYSCALL_INFO_SECCOMP
 
 
-@dataclass(frozen=True, slots=True)
-class SyscallInfo:
+class SyscallInfo(NamedTuple):
     """What ``PTRACE_GET_SYSCALL_INFO`` tells (Linux 5.3).
 
     For ``ENTRY`` and ``SECCOMP``: ``nr`` and ``args``; for ``EXIT``:
     ``rval`` (``-errno`` when ``is_error``); for ``SECCOMP`` also
-    ``ret_data``. Fields of the other cases are 0 or empty.
+    ``ret_data``. Fields of the other cases are 0 or empty. A named tuple
+    rather than a dataclass: one is made at every syscall-stop.
     """
 
     op: SyscallOp
@@ -199,18 +200,20 @@ class SyscallInfo:
     def fetch(cls, tid: int) -> SyscallInfo:
         """Ask the kernel. Precondition: *tid* is in a ptrace-stop of ours."""
         op, arch, ip, sp, payload = ptrace.get_syscall_info(tid)
-        if op == ptrace.SYSCALL_INFO_ENTRY:
-            return cls(SyscallOp.ENTRY, arch, ip, sp, payload[0], payload[1:7])
-        if op == ptrace.SYSCALL_INFO_EXIT:
+        if op == _ENTRY:
+            return cls(_ENTRY, arch, ip, sp, payload[0], payload[1:7])
+        if op == _EXIT:
+            return cls(_EXIT, arch, ip, sp, -1, (), payload[0], bool(payload[1]))
+        if op == _SECCOMP:
             return cls(
-                SyscallOp.EXIT, arch, ip, sp, rval=payload[0], is_error=bool(payload[1])
+                _SECCOMP, arch, ip, sp, payload[0], payload[1:7], 0, False, payload[7]
             )
-        if op == ptrace.SYSCALL_INFO_SECCOMP:
-            return cls(
-                SyscallOp.SECCOMP, arch, ip, sp, payload[0], payload[1:7],
-                ret_data=payload[7],
-            )  # fmt: skip
         return cls(SyscallOp.NONE, arch, ip, sp)
+
+
+_ENTRY = SyscallOp.ENTRY
+_EXIT = SyscallOp.EXIT
+_SECCOMP = SyscallOp.SECCOMP
 
 
 # -- the records ----------------------------------------------------------

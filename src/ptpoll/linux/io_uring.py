@@ -4,9 +4,10 @@ Only what ptpoll needs: ``IORING_OP_WAITID`` (Linux 6.7), ``ASYNC_CANCEL``
 and ``NOP``. The queues are read and written in place through ``mmap``;
 the kernel publishes a completion by storing the CQ tail after the entry
 (``smp_store_release``), and on x86-64 a plain load of the tail orders the
-later loads of the entry. TODO(aarch64): the CQ tail needs a load-acquire
-there; until ptpoll has one, completions are read only after a system call
-(which is a full barrier) on that architecture.
+later loads of the entry. TODO(aarch64): a weakly ordered CPU needs a
+load-acquire of the CQ tail, which pure Python cannot issue; until ptpoll
+has one (a tiny C helper), the io_uring waiter declares itself unavailable
+elsewhere and the portable waiter is chosen.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ctypes
 import mmap
 import struct
 
-from ._libc import MACHINE, NR, os_error, syscall
+from ._libc import NR, os_error, syscall
 
 IORING_OP_NOP = 0
 IORING_OP_ASYNC_CANCEL = 14
@@ -46,10 +47,6 @@ CQE_SIZE = 16
 ETIME = 62
 EINTR = 4
 EBUSY = 16
-
-# Whether completions may be read from memory without a system call
-# first; see the module docstring.
-CAN_READ_CQ_LOCKLESS = MACHINE == "x86_64"
 
 
 class _SqOffsets(ctypes.Structure):
@@ -113,6 +110,21 @@ class _Timespec(ctypes.Structure):
 # waitid_flags=0, user_data, buf_index=0, personality=0, file_index=options.
 _SQE = struct.Struct("<BBHiQQIIQHHIQQ")
 _CQE = struct.Struct("<QiI")
+
+
+def waitid_sqe(
+    idtype: int, ident: int, options: int, infop: int, user_data: int
+) -> bytes:
+    """A packed ``IORING_OP_WAITID`` SQE, for `Ring.push`.
+
+    On completion the kernel has consumed the status (unless *options* has
+    ``WNOWAIT``) and written a short ``siginfo_t`` at *infop*; the CQE's
+    result is 0, or ``-errno``. The bytes can be kept and pushed again.
+    """
+    return _SQE.pack(
+        IORING_OP_WAITID, 0, 0, ident, infop, 0, idtype, 0,
+        user_data, 0, 0, options, 0, 0,
+    )  # fmt: skip
 
 
 class Ring:
@@ -186,28 +198,25 @@ class Ring:
 
     # -- submission ---------------------------------------------------
 
-    def _push(self, *fields: int) -> None:
+    def push(self, sqe: bytes) -> None:
+        """Queue (without submitting) one packed SQE (see `waitid_sqe`)."""
         tail = self._local_tail
         if tail - self._sq_head.value >= self.sq_entries:
             raise BlockingIOError(EBUSY, "io_uring submission queue is full")
-        _SQE.pack_into(self._sqes, (tail & self._sq_mask) * SQE_SIZE, *fields)
+        offset = (tail & self._sq_mask) * SQE_SIZE
+        self._sqes[offset : offset + SQE_SIZE] = sqe
         self._local_tail = tail + 1
         self._sq_tail.value = self._local_tail
         self._unsubmitted += 1
 
+    def _push(self, *fields: int) -> None:
+        self.push(_SQE.pack(*fields))
+
     def prep_waitid(
         self, idtype: int, ident: int, options: int, infop: int, user_data: int
     ) -> None:
-        """Queue (without submitting) an ``IORING_OP_WAITID``.
-
-        On completion the kernel has consumed the status (unless *options*
-        has ``WNOWAIT``) and written a short ``siginfo_t`` at *infop*; the
-        CQE's result is 0, or ``-errno``.
-        """
-        self._push(
-            IORING_OP_WAITID, 0, 0, ident, infop, 0, idtype, 0,
-            user_data, 0, 0, options, 0, 0,
-        )  # fmt: skip
+        """Queue (without submitting) an ``IORING_OP_WAITID``; see `waitid_sqe`."""
+        self.push(waitid_sqe(idtype, ident, options, infop, user_data))
 
     def prep_cancel_all(self, user_data: int) -> None:
         """Queue a cancel of every request in flight on this ring."""
@@ -216,9 +225,6 @@ class Ring:
             IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY,
             user_data, 0, 0, 0, 0, 0,
         )  # fmt: skip
-
-    def prep_nop(self, user_data: int) -> None:
-        self._push(IORING_OP_NOP, 0, 0, 0, 0, 0, 0, 0, user_data, 0, 0, 0, 0, 0)
 
     @property
     def unsubmitted(self) -> int:

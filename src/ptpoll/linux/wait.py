@@ -110,31 +110,3 @@ def waitid(
     if info[1] == 0:
         return None
     return info
-
-
-def status_from_siginfo(code: int, status: int) -> int:
-    """The ``waitpid``-style packed status equivalent to a ``waitid`` result.
-
-    Useful to compare with other tools and for ``os.waitstatus_to_exitcode``.
-    """
-    if code == CLD_EXITED:
-        return (status & 0xFF) << 8
-    if code == CLD_KILLED:
-        return status & 0x7F
-    if code == CLD_DUMPED:
-        return (status & 0x7F) | 0x80
-    if code == CLD_CONTINUED:
-        return 0xFFFF
-    return ((status & 0xFFFF) << 8) | 0x7F
-
-
-def describe_code(code: int) -> str:
-    names = {
-        CLD_EXITED: "CLD_EXITED",
-        CLD_KILLED: "CLD_KILLED",
-        CLD_DUMPED: "CLD_DUMPED",
-        CLD_TRAPPED: "CLD_TRAPPED",
-        CLD_STOPPED: "CLD_STOPPED",
-        CLD_CONTINUED: "CLD_CONTINUED",
-    }
-    return names.get(code, f"si_code {code}")

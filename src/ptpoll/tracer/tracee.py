@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, Literal
 
 from ..linux import memory, ptrace
 from ..linux._libc import os_error, tgkill
-from ..stops import SigInfo, SignalStop, Stop, SyscallInfo
+from ..stops import SigInfo, Stop, SyscallInfo
 from ..waiters import Watch
 from .errors import TraceeGoneError
 
@@ -409,10 +409,3 @@ def _check_range(addr: int, size: int) -> None:
         raise ValueError(
             f"range {addr:#x}+{size} goes past the end of the address space"
         )
-
-
-def is_signal_stop(stop: Stop | None) -> int:
-    """The signal a detach should re-inject for *stop*, or 0."""
-    if isinstance(stop, SignalStop):
-        return stop.signal
-    return 0
