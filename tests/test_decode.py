@@ -79,7 +79,7 @@ def test_unknown_events_are_an_error_that_names_them(event):
 
 @given(st.integers().filter(lambda c: c not in range(1, 6)))
 def test_unknown_codes_are_an_error(code):
-    with pytest.raises(ValueError, match="si_code|CLD_CONTINUED"):
+    with pytest.raises(ValueError, match=r"si_code|CLD_CONTINUED"):
         decode(ME, code, 0)
 
 
