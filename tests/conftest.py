@@ -59,6 +59,19 @@ def tracee_bin(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(out)
 
 
+def _warm_up_uvloop() -> None:
+    """libuv makes a process-wide pipe with its first loop, once and for
+    good: make it now, so that the fd-leak check does not count it."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    uvloop.new_event_loop().close()
+
+
+_warm_up_uvloop()
+
+
 def _open_fds() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 

@@ -243,7 +243,26 @@ def test_bad_tracer_thread_arguments():
 # -- asyncio ----------------------------------------------------------------
 
 
-def test_asyncio_waits_on_several_tracees_and_a_socket(waiter, tracee_bin):
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run_async(request):
+    """Run a coroutine function on a new loop of each kind."""
+    if request.param == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        factory = uvloop.new_event_loop
+    else:
+        factory = asyncio.new_event_loop
+
+    def run(main):
+        loop = factory()
+        try:
+            return loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    return run
+
+
+def test_asyncio_waits_on_several_tracees_and_a_socket(waiter, tracee_bin, run_async):
     async def main():
         a, b = socket.socketpair()
         a.setblocking(False)
@@ -270,12 +289,12 @@ def test_asyncio_waits_on_several_tracees_and_a_socket(waiter, tracee_bin):
             assert await loop.sock_recv(b, 10) == b"PING"
             return results
 
-    results = asyncio.run(main())
+    results = run_async(main)
     assert results[0] == b"ping"
     assert [s.status for s in results[2:]] == [1, 2, 3]
 
 
-def test_asyncio_cancelled_wait_leaves_the_status(tracer, tracee_bin):
+def test_asyncio_cancelled_wait_leaves_the_status(tracer, tracee_bin, run_async):
     async def main():
         tracee = await aio.spawn(tracer, [tracee_bin, "exit", "4"])
         task = asyncio.create_task(aio.wait(tracee))
@@ -291,11 +310,11 @@ def test_asyncio_cancelled_wait_leaves_the_status(tracer, tracee_bin):
             await task
         return tracee.tid, await asyncio.wait_for(aio.wait(tracee), TIMEOUT)
 
-    tid, stop = asyncio.run(main())
+    tid, stop = run_async(main)
     assert stop == ptpoll.Exited(tid, 4)
 
 
-def test_asyncio_stops_iterator_and_other_threads(tracer, tracee_bin):
+def test_asyncio_stops_iterator_and_other_threads(tracer, tracee_bin, run_async):
     async def main():
         loop = asyncio.get_running_loop()
         tracee = await aio.spawn(tracer, [tracee_bin, "syscalls", "10"])
@@ -316,7 +335,7 @@ def test_asyncio_stops_iterator_and_other_threads(tracer, tracee_bin):
                 t.syscall()
         return from_thread, seen
 
-    rip, seen = asyncio.run(main())
+    rip, seen = run_async(main)
     assert rip > 0
     assert isinstance(seen[-1], ptpoll.Exited)
     assert sum(isinstance(s, ptpoll.SyscallStop) for s in seen) >= 20
