@@ -22,6 +22,10 @@
  *                              with the send time (CLOCK_MONOTONIC, ns) as
  *                              value, record receive minus send; print the
  *                              latencies in ns, one a line, and exit
+ *   tracee storm T R F         R rounds: start T threads (each: getppid,
+ *                              exit) and fork F children (each: _exit 0),
+ *                              then join and reap them; print
+ *                              "threads N forks M" and exit 0
  *   tracee sigsend PID N US    sigqueue SIGRTMIN to PID N times, every US us
  *                              (a real-time signal: they queue, none merge)
  */
@@ -217,6 +221,33 @@ main(int argc, char **argv)
             nanosleep(&ts, NULL);
             syscall(SYS_getppid);
         }
+    }
+    if (strcmp(cmd, "storm") == 0 && argc > 4) {
+        long rounds = strtol(argv[3], NULL, 10);
+        long forks = strtol(argv[4], NULL, 10);
+        long threads_made = 0, forks_made = 0;
+        pthread_t *threads = calloc((size_t)n, sizeof *threads);
+        for (long r = 0; r < rounds; r++) {
+            long made = 0;
+            for (long i = 0; i < n; i++) {
+                if (pthread_create(&threads[made], NULL, thread_syscall, NULL) == 0)
+                    made++;
+            }
+            for (long i = 0; i < forks; i++) {
+                pid_t pid = fork();
+                if (pid == 0)
+                    _exit(0);
+                if (pid > 0)
+                    forks_made++;
+            }
+            for (long i = 0; i < made; i++)
+                pthread_join(threads[i], NULL);
+            threads_made += made;
+            while (waitpid(-1, NULL, 0) > 0)
+                ;
+        }
+        printf("threads %ld forks %ld\n", threads_made, forks_made);
+        return 0;
     }
     if (strcmp(cmd, "siglat") == 0) {
         struct sigaction sa;

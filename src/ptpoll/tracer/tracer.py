@@ -9,6 +9,7 @@ import select
 import signal as _signal
 import threading
 import time
+import weakref
 from collections.abc import Generator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,8 @@ class Tracer:
         self._backlog_fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         self._epoll.register(self._backlog_fd, select.EPOLLIN)
         self._closed = False
+        self._orphan_template: Tracee | None = None
+        _TRACERS.add(self)
 
     @property
     def waiter(self) -> str:
@@ -246,7 +249,87 @@ class Tracer:
                 assert isinstance(stop, Killed)
                 why = f"was killed by {signal_name(stop.signal)}"
             self._retire(tracee, why)
+            if tracee.options & _NEW_CHILD_OPTIONS:
+                self._after_death(tracee, cls is Killed)
         return stop
+
+    # -- orphans -------------------------------------------------------------
+    #
+    # The kernel attaches a new thread or child the moment it is created, then
+    # reports the parent's clone/fork/vfork event. A parent killed before that
+    # report is consumed takes the report with it: the new tracee is ours,
+    # stopped or dead, and nobody names it. A lost thread also keeps its
+    # leader from ever being reaped. So after a death in a process that
+    # follows its children, ptpoll looks for such tracees: the threads of
+    # that process at once (one directory), other processes lazily, once,
+    # before the next wait would block.
+
+    def _after_death(self, tracee: Tracee, killed: bool) -> None:
+        process = tracee.process
+        if process.threads:
+            self._scan_threads(process.pid, tracee)
+        if killed and tracee.options & (Options.TRACEFORK | Options.TRACEVFORK):
+            self._orphan_template = tracee
+
+    def _scan_threads(self, pid: int, template: Tracee) -> list[Tracee]:
+        found = []
+        for tid in _threads_of(pid):
+            if tid not in self._tracees and self._is_our_orphan(tid):
+                found.append(self._adopt_tid(tid, pid, template))
+        return found
+
+    def _is_our_orphan(self, tid: int) -> bool:
+        if _tracer_pid(tid) != os.getpid() or _known_elsewhere(tid, self):
+            return False
+        # Traced by this process: by this thread? A stopped tracee answers
+        # our requests only if it is ours; a zombie answers no one, and is
+        # taken as ours (no other tracer of this process knows it).
+        try:
+            ptrace.get_event_message(tid)
+        except ProcessLookupError:
+            return _read_status_field(
+                tid,
+                "State",
+            ) in ("Z (zombie)", "X (dead)")
+        except OSError:
+            return False
+        return True
+
+    def _adopt_tid(self, tid: int, pid: int, template: Tracee) -> Tracee:
+        process = self._processes.get(pid)
+        if process is None:
+            process = Process(pid, template.process.on_close, template.process.spawned)
+        log.debug("ptpoll: adopting tracee %d, whose creation was not reported", tid)
+        return self._add(tid, process, seized=template.seized, options=template.options)
+
+    def adopt_orphans(self) -> list[Tracee]:
+        """Find and adopt tracees whose creation was never reported.
+
+        A process killed while its clone, fork or vfork event was pending
+        leaves its new thread or child attached to us but unnamed; ptpoll
+        looks for them after such deaths by itself. This does the full
+        search now (every process on the machine: milliseconds) and returns
+        the tracees it made; their statuses follow from ``wait``.
+        """
+        self._check("adopt_orphans")
+        return self._adopt_orphans()
+
+    def _adopt_orphans(self) -> list[Tracee]:
+        template = self._orphan_template or next(iter(self._tracees.values()), None)
+        self._orphan_template = None
+        if template is None:
+            return []
+        found = []
+        for pid in list(self._processes):
+            found += self._scan_threads(pid, template)
+        me = os.getpid()
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) == me:
+                continue
+            for tid in _threads_of(int(name)):
+                if tid not in self._tracees and self._is_our_orphan(tid):
+                    found.append(self._adopt_tid(tid, int(name), template))
+        return found
 
     def _adopt(self, parent: Tracee, stop: Stop) -> None:
         """Make a Tracee for the child that a clone/fork/vfork event names."""
@@ -321,6 +404,8 @@ class Tracer:
                 status = watch.take()
                 if status is not None:
                     return tracee, self._record(tracee, status)
+            if self._orphan_template is not None and self._adopt_orphans():
+                continue  # their statuses may be ready already
             if not block:
                 wait_for = 0.0
             elif deadline is None:
@@ -632,6 +717,8 @@ class Tracer:
             self._waiter.close()
 
     def _release_all(self) -> None:
+        if any(t.options & _NEW_CHILD_OPTIONS for t in self._tracees.values()):
+            self._adopt_orphans()
         killed: set[int] = set()
         rounds = 0
         while self._tracees:
@@ -713,6 +800,15 @@ class Tracer:
         if injected and sig == injected:
             sig = 0
         self._detach_stopped(tracee, sig)
+
+
+# Every live Tracer of this process, so that an orphan search in one thread
+# leaves alone the tracees that another thread's Tracer knows.
+_TRACERS: weakref.WeakSet[Tracer] = weakref.WeakSet()
+
+
+def _known_elsewhere(tid: int, me: Tracer) -> bool:
+    return any(t is not me and tid in t._tracees for t in list(_TRACERS))
 
 
 def _explain_attach_error(exc: OSError, tid: int) -> OSError:

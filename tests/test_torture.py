@@ -1,0 +1,196 @@
+"""Nothing lost, nothing left stopped: load and faults on every waiter.
+
+Sizes: CI's default run is small; ``PTPOLL_TORTURE=full`` runs the
+documented size (see docs/reliability.md). Every wait has a timeout that
+fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import ptpoll
+from ptpoll import Options
+
+FULL = os.environ.get("PTPOLL_TORTURE") == "full"
+FOLLOW = Options.TRACEFORK | Options.TRACEVFORK | Options.TRACECLONE
+# threads per round, rounds, forks per round
+STORM = (500, 20, 50) if FULL else (40, 3, 8)
+KILL_SEEDS = range(40) if FULL else range(6)
+TIMEOUT = 30
+
+
+def traced_by_us() -> list[int]:
+    """Every thread on the machine whose tracer is this process."""
+    me = str(os.getpid()).encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            tasks = os.listdir(f"/proc/{name}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{name}/task/{tid}/status", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"TracerPid:"):
+                            if line.split()[1] == me:
+                                found.append(int(tid))
+                            break
+            except OSError:
+                continue
+    return found
+
+
+def kill_leftovers() -> None:
+    for tid in traced_by_us():
+        try:
+            os.kill(tid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class Books:
+    """What a tracer saw: creations and terminations per tid."""
+
+    def __init__(self, first: int) -> None:
+        self.created: collections.Counter[int] = collections.Counter({first: 1})
+        self.ended: collections.Counter[int] = collections.Counter()
+        self.clones = 0
+        self.forks = 0
+        self.stops = 0
+
+    def record(self, tracee: ptpoll.Tracee, stop: ptpoll.Stop) -> None:
+        self.stops += 1
+        if isinstance(stop, ptpoll.CloneStop):
+            self.clones += 1
+            self.created[stop.new_tid] += 1
+        elif isinstance(stop, (ptpoll.ForkStop, ptpoll.VforkStop)):
+            self.forks += 1
+            self.created[stop.new_pid] += 1
+        if not stop.alive:
+            self.ended[tracee.tid] += 1
+
+    def check_balanced(self) -> None:
+        # A tid can be reused once its thread is reaped, so count: every
+        # creation ends exactly once, and nothing ends that was not created.
+        assert self.ended == self.created, (
+            f"created but not ended: {self.created - self.ended},"
+            f" ended but not created: {self.ended - self.created}"
+        )
+
+
+def drive(tracer: ptpoll.Tracer, books: Books, kill_at: int | None, pid: int) -> None:
+    while tracer.tracees:
+        got = tracer.wait(timeout=TIMEOUT)
+        assert got is not None, f"hang: {tracer.tracees} never reported"
+        tracee, stop = got
+        books.record(tracee, stop)
+        if kill_at is not None and books.stops == kill_at:
+            os.kill(pid, signal.SIGKILL)
+        if stop.alive:
+            sig = stop.signal if isinstance(stop, ptpoll.SignalStop) else 0
+            try:
+                tracee.syscall(sig)
+            except ProcessLookupError:
+                pass  # killed meanwhile: its death is reported next
+
+
+def test_storm_of_threads_and_forks_loses_no_event(waiter, tracee_bin):
+    threads, rounds, forks = STORM
+    try:
+        with ptpoll.Tracer(waiter=waiter, syscall_info=False) as tracer:
+            first = tracer.spawn(
+                [tracee_bin, "storm", str(threads), str(rounds), str(forks)],
+                options=FOLLOW, stdout=subprocess.PIPE,
+            )  # fmt: skip
+            books = Books(first.tid)
+            first.syscall()
+            drive(tracer, books, None, first.pid)
+            assert first.process.stdout is not None
+            report = first.process.stdout.read().decode()
+            first.process.stdout.close()
+        made = re.search(r"threads (\d+) forks (\d+)", report)
+        assert made, report
+        assert books.clones == int(made.group(1))
+        assert books.forks == int(made.group(2))
+        books.check_balanced()
+        print(f"storm: {books.stops} stops, {books.clones} clones, {books.forks} forks")
+        assert traced_by_us() == []
+    finally:
+        kill_leftovers()
+
+
+@pytest.mark.parametrize("seed", KILL_SEEDS)
+def test_sigkill_at_a_random_stop_loses_nothing(waiter, tracee_bin, seed):
+    threads, rounds, forks = 20, 2, 6
+    rng = random.Random(seed)
+    kill_at = rng.randrange(1, 400)
+    try:
+        with ptpoll.Tracer(waiter=waiter, syscall_info=False) as tracer:
+            first = tracer.spawn(
+                [tracee_bin, "storm", str(threads), str(rounds), str(forks)],
+                options=FOLLOW, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            books = Books(first.tid)
+            first.syscall()
+            drive(tracer, books, kill_at, first.pid)
+            # The forked children outlive their killed parent: they are
+            # tracees too, and ran to their end above.
+        books.check_balanced()
+        assert traced_by_us() == []
+    finally:
+        kill_leftovers()
+
+
+def _tracer_process_script(waiter: str, tracee_bin: str) -> str:
+    return (
+        "import subprocess, sys, time, ptpoll\n"
+        f"t = ptpoll.Tracer(waiter={waiter!r})\n"
+        f"spawned = t.spawn([{tracee_bin!r}, 'sleep'], stdout=subprocess.DEVNULL)\n"
+        "spawned.cont()\n"
+        f"other = subprocess.Popen([{tracee_bin!r}, 'sleep'], stdout=subprocess.DEVNULL,"
+        " start_new_session=True)\n"
+        "seized = t.seize(other.pid)\n"
+        "print(spawned.pid, other.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+
+
+def test_tracer_killed_spawned_die_attached_run_on(waiter, tracee_bin):
+    """PTRACE_O_EXITKILL (spawn's default) kills spawned tracees with their
+    tracer; a seized process is detached by the kernel and runs on."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _tracer_process_script(waiter, tracee_bin)],
+        stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    spawned, other = (int(x) for x in proc.stdout.readline().split())
+    proc.kill()
+    proc.wait(TIMEOUT)
+    proc.stdout.close()
+    try:
+        # No event to wait on: the spawned process was the dead tracer's
+        # child, not ours. Watch /proc; gone within seconds is right.
+        deadline = time.monotonic() + TIMEOUT
+        while os.path.exists(f"/proc/{spawned}") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not os.path.exists(f"/proc/{spawned}")
+        with open(f"/proc/{other}/status") as f:
+            status = f.read()
+        assert re.search(r"TracerPid:\s+0\n", status)
+        assert re.search(r"State:\s+[SR]", status)
+    finally:
+        os.kill(other, signal.SIGKILL)
