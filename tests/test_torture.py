@@ -83,7 +83,7 @@ class Books:
         if not stop.alive:
             self.ended[tracee.tid] += 1
 
-    def check_balanced(self) -> None:
+    def check_balanced(self) -> int:
         # A tid can be reused once its thread is reaped, so count: every
         # creation ends exactly once. A parent killed in its event stop
         # leaves either an event whose new tid could not be read (-1), or
@@ -96,6 +96,7 @@ class Books:
         orphans = self.ended - named_ends
         assert all(n == 1 for n in orphans.values()), f"ended twice: {orphans}"
         assert len(orphans) >= unnamed, f"{unnamed} unnamed, {orphans} adopted"
+        return len(orphans)
 
 
 def drive(tracer: ptpoll.Tracer, books: Books, kill_at: int | None, pid: int) -> None:
@@ -155,7 +156,8 @@ def test_sigkill_at_a_random_stop_loses_nothing(waiter, tracee_bin, seed):
             drive(tracer, books, kill_at, first.pid)
             # The forked children outlive their killed parent: they are
             # tracees too, and ran to their end above.
-        books.check_balanced()
+        adopted = books.check_balanced()
+        print(f"kill at stop {kill_at}: {books.stops} stops, {adopted} adopted")
         assert traced_by_us() == []
     finally:
         kill_leftovers()
@@ -201,3 +203,68 @@ def test_tracer_killed_spawned_die_attached_run_on(waiter, tracee_bin):
         assert re.search(r"State:\s+[SR]", status)
     finally:
         os.kill(other, signal.SIGKILL)
+
+
+def test_coexistence_with_subprocess_and_asyncio_children(waiter, tracee_bin):
+    """While the tracer works, the program runs children of its own from
+    several threads, from the tracer thread itself, and through asyncio;
+    each gets its own exit status, and the tracees all theirs."""
+    import asyncio
+    import threading
+
+    stop_workers = threading.Event()
+    results: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def worker(code: int) -> None:
+        while not stop_workers.is_set():
+            got = subprocess.run([tracee_bin, "exit", str(code)]).returncode
+            with lock:
+                results.append((code, got))
+
+    async def async_children() -> list[int]:
+        codes = []
+        for code in (21, 22, 23):
+            proc = await asyncio.create_subprocess_exec(tracee_bin, "exit", str(code))
+            codes.append(await proc.wait())
+        return codes
+
+    async_codes: list[list[int]] = []
+    workers = [threading.Thread(target=worker, args=(c,)) for c in (11, 12, 13)]
+    workers.append(
+        threading.Thread(
+            target=lambda: async_codes.append(asyncio.run(async_children()))
+        )
+    )
+    for w in workers:
+        w.start()
+    try:
+        with ptpoll.Tracer(waiter=waiter, syscall_info=False) as tracer:
+            first = tracer.spawn(
+                [tracee_bin, "storm", "10", "3", "4"],
+                options=FOLLOW, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            books = Books(first.tid)
+            first.syscall()
+            mine = []
+            while tracer.tracees:
+                got = tracer.wait(timeout=TIMEOUT)
+                assert got is not None
+                tracee, stop = got
+                books.record(tracee, stop)
+                if books.stops % 500 == 0:  # children of the tracer thread
+                    mine.append(subprocess.run([tracee_bin, "exit", "7"]).returncode)
+                if stop.alive:
+                    tracee.syscall(
+                        stop.signal if isinstance(stop, ptpoll.SignalStop) else 0
+                    )
+        books.check_balanced()
+        assert mine and all(code == 7 for code in mine)
+    finally:
+        stop_workers.set()
+        for w in workers:
+            w.join()
+        kill_leftovers()
+    assert results and all(code == got for code, got in results)
+    # asyncio's child watcher waits by pid, from its own thread.
+    assert async_codes == [[21, 22, 23]]
