@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import os
 import select
 import signal
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -385,3 +387,42 @@ def test_trio_waits_on_several_tracees_and_a_socket(waiter, tracee_bin):
     assert results["echo"] == b"hello"
     assert [results[t.tid].status for t in tracees] == [5, 6]
     assert results["late"].status == 7
+
+
+def test_a_storm_of_requests_does_not_starve_stops(waiter, tracee_bin):
+    """With a flood of queued requests, a stopped tracee is served in every
+    turn of the loop: between two of its stops at most ``max_requests``
+    requests run (plus those of the turn in progress)."""
+    marks: list[int] = []
+    finished = threading.Event()
+    done_requests: list[int] = []
+
+    def handler(tracer, tracee, stop):
+        marks.append(len(done_requests))
+        if stop.alive:
+            tracee.syscall()
+        else:
+            finished.set()
+
+    def slow_request(tracer, n):
+        time.sleep(0.0002)
+        done_requests.append(n)
+
+    with TracerThread(handler, waiter=waiter, max_requests=8) as tt:
+
+        def start(tracer):
+            tracee = tracer.spawn([tracee_bin, "syscalls", "100000"])
+            tracee.syscall()
+            return tracee
+
+        tt.run(start)
+        futures = tt.call_many([(slow_request, (n,)) for n in range(1000)])
+        for f in futures:
+            f.result(TIMEOUT)
+        tt.run(lambda t: [x.kill() for x in t.tracees])
+        assert finished.wait(TIMEOUT)
+    during = [m for m in marks if 0 < m < 1000]
+    assert len(during) >= 1000 // 8 - 5, len(during)
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    assert max(gaps) <= 16, max(gaps)
+    assert done_requests == list(range(1000))
