@@ -268,3 +268,35 @@ def test_coexistence_with_subprocess_and_asyncio_children(waiter, tracee_bin):
     assert results and all(code == got for code, got in results)
     # asyncio's child watcher waits by pid, from its own thread.
     assert async_codes == [[21, 22, 23]]
+
+
+def test_leaders_own_lost_clone_event_is_recovered(waiter, tracee_bin):
+    """The leader is killed in its clone-event stop before the event is
+    decoded: the new thread is attached but unnamed, and, as a zombie,
+    keeps the leader from being reaped. No other thread's death prompts a
+    search, so a long wait must find it by itself (within a second or so)."""
+    import select
+
+    try:
+        with ptpoll.Tracer(waiter=waiter) as tracer:
+            leader = tracer.spawn([tracee_bin, "threads", "1"], options=FOLLOW)
+            leader.cont()
+            poller = select.poll()
+            poller.register(leader.fileno(), select.POLLIN)
+            assert poller.poll(TIMEOUT * 1000)  # the clone event, not yet taken
+            os.kill(leader.pid, signal.SIGKILL)
+            seen = []
+            started = time.monotonic()
+            while tracer.tracees:
+                got = tracer.wait(timeout=TIMEOUT)
+                assert got is not None, f"hang; seen {seen}"
+                seen.append(got[1])
+            assert isinstance(seen[0], ptpoll.CloneStop)
+            deaths = {s.tid: s for s in seen if not s.alive}
+            assert deaths.pop(leader.tid) == ptpoll.Killed(leader.tid, signal.SIGKILL)
+            # The thread: adopted, or named by the event if it could be read.
+            assert [type(s) for s in deaths.values()] == [ptpoll.Killed]
+            assert time.monotonic() - started < TIMEOUT
+        assert traced_by_us() == []
+    finally:
+        kill_leftovers()

@@ -300,7 +300,8 @@ class Tracee:
             ptrace.set_options(self.tid, opts)
         except OSError as exc:
             raise self._stop_required(exc, "PTRACE_SETOPTIONS") from None
-        self.options = int(opts)
+        old, self.options = self.options, int(opts)
+        self._tracer._options_changed(old, self.options)
 
     def get_event_message(self) -> int:
         self._check("PTRACE_GETEVENTMSG")

@@ -52,6 +52,10 @@ _NEW_CHILD_OPTIONS = int(Options.TRACEFORK | Options.TRACEVFORK | Options.TRACEC
 # it (the kernel then detaches it when the tracer thread exits).
 CLOSE_TIMEOUT = 5.0
 
+# How often a long Tracer.wait() looks for unreported tracees while some
+# process follows its children (one directory listing per process).
+ORPHAN_RECHECK = 1.0
+
 
 class Tracer:
     """Traces processes from the thread that creates it.
@@ -91,6 +95,7 @@ class Tracer:
         self._epoll.register(self._backlog_fd, select.EPOLLIN)
         self._closed = False
         self._orphan_template: Tracee | None = None
+        self._following = 0  # live tracees with clone/fork/vfork options
         _TRACERS.add(self)
 
     @property
@@ -185,6 +190,8 @@ class Tracer:
         self._tracees[tid] = tracee
         self._processes[process.pid] = process
         process.threads[tid] = tracee
+        if options & _NEW_CHILD_OPTIONS:
+            self._following += 1
         fd = watch.fileno()
         self._by_fd[fd] = tracee
         self._epoll.register(fd, select.EPOLLIN)
@@ -201,6 +208,11 @@ class Tracer:
         del self._by_fd[fd]
         return watch.close()
 
+    def _options_changed(self, old: int, new: int) -> None:
+        self._following += bool(new & _NEW_CHILD_OPTIONS) - bool(
+            old & _NEW_CHILD_OPTIONS
+        )
+
     def _rewatch(self, tracee: Tracee) -> None:
         watch = self._waiter.watch(tracee.tid, tracee.pid)
         tracee._watch = watch
@@ -214,6 +226,8 @@ class Tracer:
             return
         left = self._unwatch(tracee)
         tracee._gone = why
+        if tracee.options & _NEW_CHILD_OPTIONS:
+            self._following -= 1
         if self._tracees.get(tracee.tid) is tracee:
             del self._tracees[tracee.tid]
         process = tracee.process
@@ -412,6 +426,13 @@ class Tracer:
                 wait_for = -1.0
             else:
                 wait_for = max(0.0, deadline - time.monotonic())
+            # While processes follow their children, a long wait wakes now
+            # and then to look for tracees whose creation was never reported
+            # (see "orphans" above): when the lost event was the leader's
+            # own, no death of another thread prompts the search.
+            recheck = wait_for != 0.0 and self._following > 0
+            if recheck and (wait_for < 0 or wait_for > ORPHAN_RECHECK):
+                wait_for = ORPHAN_RECHECK
             events = self._epoll.poll(wait_for, 64)
             by_fd = self._by_fd
             for fd, _ in events:
@@ -420,8 +441,14 @@ class Tracer:
                     ready.append(tracee_or_none)
             if self._backlog:
                 return self._from_backlog()
-            if not events and wait_for == 0.0:
-                return None
+            if not events:
+                if recheck:
+                    for process in list(self._processes.values()):
+                        template = next(iter(process.threads.values()), None)
+                        if template is not None:
+                            self._scan_threads(process.pid, template)
+                elif wait_for == 0.0:
+                    return None
 
     def _from_backlog(self) -> tuple[Tracee, Stop]:
         tracee, (code, value) = self._backlog.popleft()
