@@ -285,7 +285,7 @@ def test_leaders_own_lost_clone_event_is_recovered(waiter, tracee_bin):
             poller.register(leader.fileno(), select.POLLIN)
             assert poller.poll(TIMEOUT * 1000)  # the clone event, not yet taken
             os.kill(leader.pid, signal.SIGKILL)
-            seen = []
+            seen: list[ptpoll.Stop] = []
             started = time.monotonic()
             while tracer.tracees:
                 got = tracer.wait(timeout=TIMEOUT)
