@@ -17,19 +17,9 @@ import pytest
 
 import ptpoll
 from ptpoll.loops import TracerThread, aio, resume
+from tests.helpers import proc_state
 
 TIMEOUT = 30
-
-
-def proc_state(pid: int) -> tuple[str, int]:
-    state, tracer = "?", -1
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("State:"):
-                state = line.split()[1]
-            elif line.startswith("TracerPid:"):
-                tracer = int(line.split()[1])
-    return state, tracer
 
 
 # -- TracerThread ----------------------------------------------------------

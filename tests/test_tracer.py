@@ -13,18 +13,7 @@ import pytest
 
 import ptpoll
 from ptpoll import Options
-
-
-def proc_state(pid: int) -> tuple[str, int]:
-    """``(State letter, TracerPid)`` from /proc/PID/status."""
-    state, tracer = "?", -1
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("State:"):
-                state = line.split()[1]
-            elif line.startswith("TracerPid:"):
-                tracer = int(line.split()[1])
-    return state, tracer
+from tests.helpers import proc_state
 
 
 def start_sleeper(tracee_bin: str, cmd: str = "sleep") -> subprocess.Popen[bytes]:

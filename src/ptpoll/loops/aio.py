@@ -25,6 +25,7 @@ from typing import Any
 
 from ..stops import Stop
 from ..tracer import Tracee, Tracer
+from ._steps import drive
 
 __all__ = ["readable", "spawn", "stops", "wait", "wait_any"]
 
@@ -93,16 +94,4 @@ async def spawn(tracer: Tracer, argv: Sequence[Any], **kwargs: Any) -> Tracee:
 
     Takes the keyword arguments of `Tracer.spawn`.
     """
-    steps = tracer.spawn_steps(argv, **kwargs)
-    try:
-        tracee = next(steps)
-        while True:
-            try:
-                stop = await wait(tracee)
-            except BaseException as exc:  # cancelled: kill the half-started child
-                tracee = steps.throw(exc)
-                continue
-            tracee = steps.send(stop)
-    except StopIteration as done:
-        result: Tracee = done.value
-        return result
+    return await drive(tracer.spawn_steps(argv, **kwargs), wait)

@@ -15,6 +15,7 @@ import trio
 
 from ..stops import Stop
 from ..tracer import Tracee, Tracer
+from ._steps import drive
 
 __all__ = ["spawn", "wait", "wait_any"]
 
@@ -39,16 +40,4 @@ async def wait_any(tracer: Tracer) -> tuple[Tracee, Stop]:
 
 async def spawn(tracer: Tracer, argv: Sequence[Any], **kwargs: Any) -> Tracee:
     """`Tracer.spawn` that waits for the exec in trio."""
-    steps = tracer.spawn_steps(argv, **kwargs)
-    try:
-        tracee = next(steps)
-        while True:
-            try:
-                stop = await wait(tracee)
-            except BaseException as exc:
-                tracee = steps.throw(exc)
-                continue
-            tracee = steps.send(stop)
-    except StopIteration as done:
-        result: Tracee = done.value
-        return result
+    return await drive(tracer.spawn_steps(argv, **kwargs), wait)
