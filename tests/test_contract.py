@@ -8,6 +8,7 @@ stop that was already taken), so it is deterministic, not a race.
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import subprocess
@@ -172,3 +173,33 @@ def test_fileno_can_be_polled_from_another_thread(tracer, tracee_bin):
     thread.join()
     assert seen.is_set()
     assert tracee.wait(block=False) == ptpoll.Exited(tracee.tid, 3)
+
+
+def test_a_reused_tid_is_never_waited_for(tracer, tracee_bin):
+    """Once a tracee has terminated, its tid may be given to an unrelated
+    child of the program: ptpoll must never wait for that one."""
+    tracee = tracer.spawn([tracee_bin, "exit", "0"])
+    tid = tracee.tid
+    tracee.cont()
+    # The termination is consumed (the fd is readable) but not yet taken.
+    assert readable(tracee.fileno(), TIMEOUT_MS)
+    # Hand the tid out again at once (as root: set the last pid given), to
+    # a child that exits before ptpoll takes the tracee's status.
+    reused = None
+    for _ in range(20):
+        try:
+            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                f.write(str(tid - 1))
+        except OSError as exc:
+            pytest.skip(f"cannot choose the next pid: {exc}")
+        child = subprocess.Popen([tracee_bin, "exit", "7"])
+        if child.pid == tid:
+            reused = child
+            break
+        child.wait()
+    if reused is None:
+        pytest.skip(f"pid {tid} was not handed out again")
+    os.waitid(os.P_PID, tid, os.WEXITED | os.WNOWAIT)  # a zombie now
+    assert tracer.wait(timeout=10) == (tracee, ptpoll.Exited(tid, 0))
+    assert tracer.wait(block=False) is None
+    assert reused.wait(timeout=10) == 7  # its status was not stolen

@@ -201,13 +201,20 @@ class Ring:
     def push(self, sqe: bytes) -> None:
         """Queue (without submitting) one packed SQE (see `waitid_sqe`)."""
         tail = self._local_tail
-        if tail - self._sq_head.value >= self.sq_entries:
+        if (tail - self._sq_head.value) & 0xFFFFFFFF >= self.sq_entries:
             raise BlockingIOError(EBUSY, "io_uring submission queue is full")
         offset = (tail & self._sq_mask) * SQE_SIZE
         self._sqes[offset : offset + SQE_SIZE] = sqe
-        self._local_tail = tail + 1
-        self._sq_tail.value = self._local_tail
+        self._local_tail = tail = (tail + 1) & 0xFFFFFFFF
+        self._sq_tail.value = tail
         self._unsubmitted += 1
+
+    def discard_unsubmitted(self) -> None:
+        """Take back what was queued and not yet submitted (the kernel reads
+        the SQ only inside ``io_uring_enter``)."""
+        self._local_tail = (self._local_tail - self._unsubmitted) & 0xFFFFFFFF
+        self._sq_tail.value = self._local_tail
+        self._unsubmitted = 0
 
     def _push(self, *fields: int) -> None:
         self.push(_SQE.pack(*fields))

@@ -42,13 +42,22 @@ import functools
 
 from ..linux import io_uring
 from ..linux._libc import MACHINE, os_error
-from ..linux.wait import OFF_CODE, OFF_STATUS, P_PID, WNOTHREAD, SigInfoBuffer
+from ..linux.wait import (
+    CLD_STOPPED,
+    CLD_TRAPPED,
+    OFF_CODE,
+    OFF_STATUS,
+    P_PID,
+    WNOTHREAD,
+    SigInfoBuffer,
+)
 from .base import WAIT_OPTIONS, Status, Waiter, WaiterUnavailable, Watch
 
 __all__ = ["IoUringWaiter"]
 
 DEPTH = 2
 _CANCEL_TAG = 1 << 32
+_STOP_CODES = (CLD_TRAPPED, CLD_STOPPED)
 
 
 class IoUringWatch(Watch):
@@ -70,6 +79,7 @@ class IoUringWatch(Watch):
         self._in_flight = 0  # submitted to the kernel, not yet completed
         self._done: collections.deque[Status] = collections.deque()
         self._closed = False
+        self._ended = False  # a termination was consumed: never submit again
         for index in range(depth):
             self._prepare(index)
         self._in_flight += self._ring.enter()
@@ -90,11 +100,15 @@ class IoUringWatch(Watch):
             if user_data < _CANCEL_TAG:
                 self._in_flight -= 1
                 if res == 0:
-                    self._done.append(
-                        (self._codes[user_data].value, self._statuses[user_data].value)
-                    )
-                    if not self._closed:
+                    code = self._codes[user_data].value
+                    self._done.append((code, self._statuses[user_data].value))
+                    # After a termination the tid is free for reuse, and a
+                    # new request would look it up afresh: it could take the
+                    # status of an unrelated child that got the same number.
+                    if not self._closed and code in _STOP_CODES:
                         self._prepare(user_data)
+                    elif code not in _STOP_CODES:
+                        self._ended = True
                 elif res != -10 and res != -125:  # ECHILD (gone), ECANCELED
                     raise os_error(-res, "IORING_OP_WAITID", self.tid)
             cqe = pop()
@@ -105,7 +119,7 @@ class IoUringWatch(Watch):
             self._reap()
             if not done:
                 return None
-        if self._in_flight == 0 and self._ring.unsubmitted:
+        if self._in_flight == 0 and self._ring.unsubmitted and not self._ended:
             # No request would cover the next status: submit now.
             self._in_flight += self._ring.enter()
         return done.popleft()
@@ -117,6 +131,8 @@ class IoUringWatch(Watch):
         # Submit what is queued and wait in one system call. A return
         # without a completion (timeout, or EINTR) ends the wait with None:
         # callers with a deadline loop.
+        if self._ended:
+            self._ring.discard_unsubmitted()
         self._in_flight += self._ring.enter(1, timeout)
         return self.take()
 
@@ -125,10 +141,12 @@ class IoUringWatch(Watch):
             return []
         self._closed = True
         try:
-            if self._in_flight or self._ring.unsubmitted:
+            # Queued replacements are taken back, not submitted: the tid may
+            # no longer be our tracee's (see _reap).
+            self._ring.discard_unsubmitted()
+            if self._in_flight:
                 self._ring.prep_cancel_all(_CANCEL_TAG)
-                # Queued replacements go in with the cancel, ahead of it.
-                self._in_flight += self._ring.enter() - 1
+                self._ring.enter()
                 # A cancel can lose the race to a completion: wait for every
                 # request so that a status consumed meanwhile is returned.
                 while self._in_flight > 0:
