@@ -416,3 +416,19 @@ def test_a_storm_of_requests_does_not_starve_stops(waiter, tracee_bin):
     gaps = [b - a for a, b in itertools.pairwise(during)]
     assert max(gaps) <= 16, max(gaps)
     assert done_requests == list(range(1000))
+
+
+def test_stop_twice_writes_nowhere(waiter, tmp_path):
+    tt = TracerThread(waiter=waiter)
+    tt.stop(TIMEOUT)
+    # The loop's eventfd is closed: its number may now be this file's.
+    with open(tmp_path / "victim", "wb"):
+        tt.stop(TIMEOUT)
+        with TracerThread(waiter=waiter):
+            pass
+    assert (tmp_path / "victim").read_bytes() == b""
+
+
+def test_a_tracer_thread_that_cannot_start_leaks_nothing():
+    with pytest.raises(ValueError, match="unknown waiter"):
+        TracerThread(waiter="nope")

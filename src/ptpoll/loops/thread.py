@@ -177,7 +177,7 @@ class TracerThread:
                     "the tracer thread is stopped: it takes no more calls"
                 )
             self._requests.append((future, fn, args, kwargs))
-        os.eventfd_write(self._wakeup, 1)
+            os.eventfd_write(self._wakeup, 1)
         return future
 
     def run(
@@ -205,7 +205,7 @@ class TracerThread:
                 future: concurrent.futures.Future[Any] = concurrent.futures.Future()
                 self._requests.append((future, fn, tuple(args), {}))
                 futures.append(future)
-        os.eventfd_write(self._wakeup, 1)
+            os.eventfd_write(self._wakeup, 1)
         return futures
 
     def stop(self, timeout: float | None = None) -> None:
@@ -217,7 +217,10 @@ class TracerThread:
         with self._lock:
             self._accepting = False
             self._stopping = True
-        os.eventfd_write(self._wakeup, 1)
+            # Under the lock: once the loop has closed the eventfd, its
+            # number may be another file's.
+            if self._wakeup >= 0:
+                os.eventfd_write(self._wakeup, 1)
         if threading.get_ident() != self._thread.ident:
             self._thread.join(timeout)
 
@@ -278,6 +281,10 @@ class TracerThread:
         try:
             tracer = Tracer(waiter=waiter, syscall_info=syscall_info)
         except BaseException as exc:
+            with self._lock:
+                self._accepting = False
+                os.close(self._wakeup)
+                self._wakeup = -1
             started.set_exception(exc)
             return
         self.tracer = tracer
@@ -298,7 +305,9 @@ class TracerThread:
             finally:
                 self._fail_pending()
                 self._epoll.close()
-                os.close(self._wakeup)
+                with self._lock:
+                    os.close(self._wakeup)
+                    self._wakeup = -1
 
     def _fail_pending(self) -> None:
         while self._requests:
