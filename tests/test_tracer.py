@@ -483,3 +483,64 @@ def test_unavailable_io_uring_is_refused_clearly(tmp_path):
     )
     assert "default: portable" in out.stdout
     assert "Exited(" in out.stdout and "status=0" in out.stdout
+
+
+def test_spawn_with_a_standard_descriptor_closed(waiter, tracee_bin, tmp_path):
+    """With fd 0 closed, the spawn's own pipes get low numbers; the child
+    must still wait for its tracer, and stdin must be what was given."""
+    source = tmp_path / "input"
+    source.write_bytes(b"hello")
+    code = (
+        "import os, ptpoll, subprocess\n"
+        "os.close(0)\n"
+        f"with ptpoll.Tracer(waiter={waiter!r}) as t,"
+        f" open({str(source)!r}, 'rb') as f:\n"
+        "    tr = t.spawn(['cat'], stdin=f, stdout=subprocess.PIPE)\n"
+        "    print(type(tr.last_stop).__name__)\n"
+        "    tr.cont()\n"
+        "    print(tr.process.stdout.read().decode())\n"
+        "    print(tr.wait(timeout=10))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[:2] == ["ExecStop", "hello"]
+
+
+def test_spawn_failing_in_fork_exec_leaks_nothing(tracer):
+    with pytest.raises(ValueError, match="embedded null byte"):
+        tracer.spawn(["/bin/true", "a\0b"])
+    assert tracer.tracees == []
+
+
+def test_spawn_does_not_wait_for_other_childrens_pipe_ends(tracer, tracee_bin):
+    """A child forked by another thread while a spawn is under way inherits
+    the spawn's error pipe; the spawn must not wait for it to exit."""
+    stop = threading.Event()
+
+    def forker() -> None:
+        while not stop.is_set():
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(2)
+                os._exit(0)
+            os.waitpid(pid, 0)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork in threads
+        thread = threading.Thread(target=forker)
+        thread.start()
+        try:
+            started = time.monotonic()
+            for _ in range(3):
+                tracee = tracer.spawn([tracee_bin, "exit", "0"])
+                tracee.cont()
+                assert tracee.wait(timeout=10) == ptpoll.Exited(tracee.tid, 0)
+            assert time.monotonic() - started < 2
+        finally:
+            stop.set()
+            thread.join()

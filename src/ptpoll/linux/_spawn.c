@@ -58,6 +58,13 @@ child_exec(char *const *paths, Py_ssize_t npaths, char *const *argv,
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
 
+    /* A parent with a standard descriptor closed hands us pipes numbered
+     * 0..2: move them away before the dup2s below overwrite them. */
+    if (err_fd < 3 && (err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        _exit(127);
+    if (go_fd < 3 && (go_fd = fcntl(go_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        report_and_exit(err_fd, STAGE_FDS, errno);
+
     /* Move sources above 2 first, so that dup2 into 0..2 never overwrites
      * a source still to be copied. */
     for (i = 0; i < 3; i++) {

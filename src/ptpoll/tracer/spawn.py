@@ -57,25 +57,32 @@ class Child:
     def read_error(self) -> tuple[int, int] | None:
         """``(stage, errno)`` if the child reported a failure, else None.
 
-        Precondition: the child has terminated or execed (the pipe is at
-        EOF). Closes the error pipe.
+        Precondition: the child has terminated. Closes the error pipe.
         """
         if self.err_fd < 0:
             return None
-        data = os.read(self.err_fd, 8)
-        os.close(self.err_fd)
-        self.err_fd = -1
+        try:
+            # Non-blocking: a child forked meanwhile by another thread of the
+            # program may hold the write end too, so EOF may never come; a
+            # child that failed wrote its report before it exited.
+            data = os.read(self.err_fd, 8)
+        except BlockingIOError:
+            data = b""
+        self.close_error_pipe()
         if len(data) < 8:
             return None
         stage, err = struct.unpack("=ii", data)
         return stage, err
 
-    def close(self) -> None:
-        """Close every descriptor this side holds (after a failed start)."""
-        self.abort()
+    def close_error_pipe(self) -> None:
         if self.err_fd >= 0:
             os.close(self.err_fd)
             self.err_fd = -1
+
+    def close(self) -> None:
+        """Close every descriptor this side holds (after a failed start)."""
+        self.abort()
+        self.close_error_pipe()
         for end in (self.stdin, self.stdout, self.stderr):
             if end is not None:
                 end.close()
@@ -164,11 +171,18 @@ def start_child(
             else:
                 std.append(_std_fd(arg, name, close))
         go_r, go_w = os.pipe2(os.O_CLOEXEC)
+        close.append(go_r)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        close += [go_r, err_w]
-        pid = _spawn.fork_exec(
-            paths, args, envp, cwd_b, std[0], std[1], std[2], go_r, err_w
-        )
+        close.append(err_w)
+        os.set_blocking(err_r, False)
+        try:
+            pid = _spawn.fork_exec(
+                paths, args, envp, cwd_b, std[0], std[1], std[2], go_r, err_w
+            )
+        except BaseException:
+            os.close(go_w)
+            os.close(err_r)
+            raise
     except BaseException:
         for end in parent_ends:
             if end is not None:

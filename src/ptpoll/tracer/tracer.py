@@ -560,7 +560,15 @@ class Tracer:
         process.stdin = child.stdin
         process.stdout = child.stdout
         process.stderr = child.stderr
-        tracee = self._add(child.pid, process, seized=True, options=int(opts))
+        try:
+            tracee = self._add(child.pid, process, seized=True, options=int(opts))
+        except BaseException:
+            # No watch: the seized child, still waiting before its exec,
+            # is killed and reaped here.
+            child.abort()
+            _reap_quietly(child.pid)
+            child.close()
+            raise
         try:
             child.release()
             while True:
@@ -575,9 +583,10 @@ class Tracer:
             self._kill_now(tracee)
             child.close()
             raise
-        # At the exec stop, close-on-exec has closed the child's end: EOF.
-        failure = child.read_error()
-        if not isinstance(stop, ExecStop):
+        if isinstance(stop, ExecStop):
+            child.close_error_pipe()  # exec succeeded: nothing was written
+        else:
+            failure = child.read_error()
             child.close()
             if failure is not None:
                 raise child_error(failure[0], failure[1], program, cwd)
