@@ -36,7 +36,6 @@ submission forced.
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import functools
 
@@ -77,7 +76,6 @@ class IoUringWatch(Watch):
             for index, address in enumerate(self._addresses)
         ]
         self._in_flight = 0  # submitted to the kernel, not yet completed
-        self._done: collections.deque[Status] = collections.deque()
         self._closed = False
         self._ended = False  # a termination was consumed: never submit again
         for index in range(depth):
@@ -91,38 +89,44 @@ class IoUringWatch(Watch):
     def fileno(self) -> int:
         return self._ring.fd
 
-    def _reap(self) -> None:
-        """Move completions from the CQ to ``_done``; queue replacements."""
+    def _next(self) -> Status | None:
+        """Pop completions until one carries a status; None if none does.
+
+        One status at a time: what is not taken stays in the CQ, so the
+        ring's fd stays readable exactly while a status waits.
+        """
         pop = self._ring.pop
-        cqe = pop()
-        while cqe is not None:
+        while (cqe := pop()) is not None:
             user_data, res = cqe
-            if user_data < _CANCEL_TAG:
-                self._in_flight -= 1
-                if res == 0:
-                    code = self._codes[user_data].value
-                    self._done.append((code, self._statuses[user_data].value))
-                    # After a termination the tid is free for reuse, and a
-                    # new request would look it up afresh: it could take the
-                    # status of an unrelated child that got the same number.
-                    if not self._closed and code in _STOP_CODES:
-                        self._prepare(user_data)
-                    elif code not in _STOP_CODES:
-                        self._ended = True
-                elif res != -10 and res != -125:  # ECHILD (gone), ECANCELED
-                    raise os_error(-res, "IORING_OP_WAITID", self.tid)
-            cqe = pop()
+            if user_data >= _CANCEL_TAG:
+                continue
+            self._in_flight -= 1
+            if res == 0:
+                code = self._codes[user_data].value
+                status = (code, self._statuses[user_data].value)
+                # After a termination the tid is free for reuse, and a new
+                # request would look it up afresh: it could take the status
+                # of an unrelated child that got the same number.
+                if code not in _STOP_CODES:
+                    self._ended = True
+                elif not self._closed:
+                    self._prepare(user_data)
+                return status
+            if res != -10 and res != -125:  # ECHILD (gone), ECANCELED
+                raise os_error(-res, "IORING_OP_WAITID", self.tid)
+        return None
 
     def take(self) -> Status | None:
-        done = self._done
-        if not done:
-            self._reap()
-            if not done:
-                return None
-        if self._in_flight == 0 and self._ring.unsubmitted and not self._ended:
+        status = self._next()
+        if (
+            status is not None
+            and self._in_flight == 0
+            and self._ring.unsubmitted
+            and not self._ended
+        ):
             # No request would cover the next status: submit now.
             self._in_flight += self._ring.enter()
-        return done.popleft()
+        return status
 
     def wait(self, timeout: float | None) -> Status | None:
         status = self.take()
@@ -140,9 +144,10 @@ class IoUringWatch(Watch):
         if self._closed:
             return []
         self._closed = True
+        left: list[Status] = []
         try:
             # Queued replacements are taken back, not submitted: the tid may
-            # no longer be our tracee's (see _reap).
+            # no longer be our tracee's (see _next).
             self._ring.discard_unsubmitted()
             if self._in_flight:
                 self._ring.prep_cancel_all(_CANCEL_TAG)
@@ -152,14 +157,14 @@ class IoUringWatch(Watch):
                 while self._in_flight > 0:
                     self._ring.enter(1, 1.0)
                     before = self._in_flight
-                    self._reap()
+                    while (status := self._next()) is not None:
+                        left.append(status)
                     if self._in_flight == before:
                         break
-            self._reap()
+            while (status := self._next()) is not None:
+                left.append(status)
         finally:
             self._ring.close()
-        left = list(self._done)
-        self._done.clear()
         return left
 
 
