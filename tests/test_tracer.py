@@ -544,3 +544,16 @@ def test_spawn_does_not_wait_for_other_childrens_pipe_ends(tracer, tracee_bin):
         finally:
             stop.set()
             thread.join()
+
+
+def test_detach_of_a_killed_tracee_reports_its_death(tracer, tracee_bin):
+    tracee = tracer.spawn([tracee_bin, "exit", "0"])
+    tracee.kill()
+    # Its death may or may not have been consumed yet; either way detach
+    # fails (TraceeGoneError if ptpoll already holds the death, the kernel's
+    # ESRCH if not) and the death is still reported.
+    with pytest.raises(ProcessLookupError):
+        tracee.detach()
+    got = tracer.wait(timeout=10)
+    assert got == (tracee, ptpoll.Killed(tracee.tid, signal.SIGKILL))
+    assert tracer.wait(block=False) is None

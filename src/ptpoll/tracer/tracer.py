@@ -700,6 +700,9 @@ class Tracer:
             if status is not None:
                 stop = self._record(tracee, status)
                 if not stop.alive:
+                    # Still reported by wait(): nothing is swallowed.
+                    self._backlog.append((tracee, status))
+                    os.eventfd_write(self._backlog_fd, 1)
                     raise TraceeGoneError(
                         tracee.tid, f"{tracee._gone}: cannot PTRACE_DETACH"
                     )
@@ -716,10 +719,14 @@ class Tracer:
         # Stop watching first. Once detached, a tracee that is also a real
         # child of this process is an ordinary child again, and a wait still
         # in flight for its tid would consume its exit from its parent.
-        for status in self._unwatch(tracee):
-            self._record(tracee, status)  # a death: only SIGKILL gets here
-        if not tracee.alive:
-            return
+        left = self._unwatch(tracee)
+        if left:
+            # Killed meanwhile (only a death can follow a taken stop): the
+            # death is reported by wait(), and the detach cannot happen.
+            self._retire(tracee, "died before it could be detached")
+            self._backlog.extend((tracee, status) for status in left)
+            os.eventfd_write(self._backlog_fd, 1)
+            raise TraceeGoneError(tracee.tid, "died before it could be detached")
         try:
             ptrace.detach(tracee.tid, sig)
         except OSError as exc:
@@ -835,7 +842,10 @@ class Tracer:
         sig = last.signal if isinstance(last, SignalStop) else 0
         if injected and sig == injected:
             sig = 0
-        self._detach_stopped(tracee, sig)
+        try:
+            self._detach_stopped(tracee, sig)
+        except TraceeGoneError:
+            pass  # died meanwhile: nothing left to release
 
 
 # Every live Tracer of this process, so that an orphan search in one thread

@@ -78,9 +78,13 @@ class IoUringWatch(Watch):
         self._in_flight = 0  # submitted to the kernel, not yet completed
         self._closed = False
         self._ended = False  # a termination was consumed: never submit again
-        for index in range(depth):
-            self._prepare(index)
-        self._in_flight += self._ring.enter()
+        try:
+            for index in range(depth):
+                self._prepare(index)
+            self._in_flight += self._ring.enter()
+        except BaseException:
+            self._ring.close()
+            raise
 
     def _prepare(self, index: int) -> None:
         """Queue a request (submitted by the next ``enter``)."""

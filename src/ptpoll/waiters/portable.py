@@ -69,13 +69,23 @@ class PortableWatch(Watch):
         self._queue: collections.deque[Status] = collections.deque()
         self._parked = False
         self._closing = False
-        self._ready = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        self._control = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        self._pidfd = pidfd.open_thread(tid)
-        self._thread = threading.Thread(
-            target=self._run, name=f"ptpoll-watch-{tid}", daemon=True
-        )
-        self._thread.start()
+        opened: list[int] = []
+        try:
+            self._ready = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+            opened.append(self._ready)
+            self._control = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+            opened.append(self._control)
+            self._pidfd = pidfd.open_thread(tid)
+            if self._pidfd is not None:
+                opened.append(self._pidfd)
+            self._thread = threading.Thread(
+                target=self._run, name=f"ptpoll-watch-{tid}", daemon=True
+            )
+            self._thread.start()
+        except BaseException:
+            for fd in opened:
+                os.close(fd)
+            raise
 
     # -- the helper thread ----------------------------------------------
 
