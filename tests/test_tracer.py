@@ -557,3 +557,39 @@ def test_detach_of_a_killed_tracee_reports_its_death(tracer, tracee_bin):
     got = tracer.wait(timeout=10)
     assert got == (tracee, ptpoll.Killed(tracee.tid, signal.SIGKILL))
     assert tracer.wait(block=False) is None
+
+
+def test_attach_options_apply_at_the_first_stop(tracer, tracee_bin):
+    proc = start_sleeper(tracee_bin, "tick")
+    try:
+        tracee = tracer.attach(proc.pid, Options.TRACEEXIT, all_threads=False)
+        stop = tracee.wait(timeout=10)
+        assert isinstance(stop, ptpoll.SignalStop) and stop.signal == signal.SIGSTOP
+        assert tracee.options == Options.TRACEEXIT | Options.TRACESYSGOOD
+        tracee.syscall(0)
+        # TRACESYSGOOD is in force: a syscall-stop, not a SIGTRAP.
+        assert isinstance(tracee.wait(timeout=10), ptpoll.SyscallStop)
+    finally:
+        tracer.close()
+    # close() stopped it with its own SIGSTOP and suppressed it: running.
+    assert proc_state(proc.pid)[0] in "SR"
+    assert proc_state(proc.pid)[1] == 0
+    finish(proc)
+
+
+def test_close_releases_a_vfork_parent_and_child(waiter, tracee_bin):
+    """The parent blocked in vfork cannot stop while the child is held in
+    a ptrace-stop: close() must release the child first."""
+    started = time.monotonic()
+    with ptpoll.Tracer(waiter=waiter) as tracer:
+        parent = tracer.spawn(
+            [tracee_bin, "vfork"], options=Options.TRACEVFORK, on_close="detach"
+        )
+        parent.cont()
+        got = tracer.wait(timeout=10)
+        assert got is not None and isinstance(got[1], ptpoll.VforkStop)
+        parent.cont()  # the parent waits in vfork; the child is held
+        pid = parent.pid
+    assert time.monotonic() - started < 4
+    # Both went on untraced: the parent reaped its child and exited 0.
+    assert os.waitpid(pid, 0)[1] == 0

@@ -151,6 +151,7 @@ class Tracee:
         self._owner = tracer._owner
         self._watch: Watch | None = watch
         self._gone: str | None = None
+        self._pending_options: int | None = None  # for PTRACE_ATTACH
 
     @property
     def pid(self) -> int:
@@ -301,6 +302,7 @@ class Tracee:
         except OSError as exc:
             raise self._stop_required(exc, "PTRACE_SETOPTIONS") from None
         old, self.options = self.options, int(opts)
+        self._pending_options = None
         self._tracer._options_changed(old, self.options)
 
     def get_event_message(self) -> int:

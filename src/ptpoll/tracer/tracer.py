@@ -208,6 +208,18 @@ class Tracer:
         del self._by_fd[fd]
         return watch.close()
 
+    def _apply_pending_options(self, tracee: Tracee) -> None:
+        """The options asked for at PTRACE_ATTACH, at the first stop."""
+        opts = tracee._pending_options
+        assert opts is not None
+        tracee._pending_options = None
+        try:
+            ptrace.set_options(tracee.tid, opts)
+        except ProcessLookupError:
+            return  # killed meanwhile: its death follows
+        old, tracee.options = tracee.options, opts
+        self._options_changed(old, opts)
+
     def _options_changed(self, old: int, new: int) -> None:
         self._following += bool(new & _NEW_CHILD_OPTIONS) - bool(
             old & _NEW_CHILD_OPTIONS
@@ -251,6 +263,8 @@ class Tracer:
         cls = type(stop)
         if stop.alive:
             tracee.last_stop = stop
+            if tracee._pending_options is not None:
+                self._apply_pending_options(tracee)
             if cls is CloneStop or cls is ForkStop or cls is VforkStop:
                 self._adopt(tracee, stop)
             elif cls is ExecStop:
@@ -680,14 +694,13 @@ class Tracer:
                 ptrace.attach(tid)
         except OSError as exc:
             raise _explain_attach_error(exc, tid) from None
-        if not seized:
-            try:
-                ptrace.set_options(tid, opts)
-            except OSError:
-                # PTRACE_ATTACH: options can only be set once the thread is
-                # in its SIGSTOP stop; Tracee.set_options does it later.
-                pass
-        return self._add(tid, process, seized=seized, options=opts)
+        if seized:
+            return self._add(tid, process, seized=True, options=opts)
+        # PTRACE_ATTACH: options can be set only once the thread is in a
+        # stop (its SIGSTOP); until then it has none, TRACESYSGOOD included.
+        tracee = self._add(tid, process, seized=False, options=0)
+        tracee._pending_options = opts
+        return tracee
 
     def _detach(self, tracee: Tracee, sig: int) -> None:
         """Precondition: on the tracer thread, *tracee* alive."""
@@ -778,18 +791,21 @@ class Tracer:
                         os.kill(process.pid, _signal.SIGKILL)
                     except ProcessLookupError:
                         pass
+            to_detach = []
             for tracee in list(self._tracees.values()):
                 if not tracee.alive:
                     continue
+                if tracee.process.on_close != "kill":
+                    to_detach.append(tracee)
+                    continue
                 try:
-                    if tracee.process.on_close == "kill":
-                        self._reap_killed(tracee)
-                    else:
-                        self._release_detach(tracee)
+                    self._reap_killed(tracee)
                 except OSError as exc:
                     log.warning("ptpoll: releasing tracee %d: %s", tracee.tid, exc)
                     if tracee.alive and not _exists(tracee.tid):
                         self._retire(tracee, "vanished")
+            if to_detach:
+                self._detach_all(to_detach)
 
     def _reap_killed(self, tracee: Tracee) -> None:
         deadline = time.monotonic() + CLOSE_TIMEOUT
@@ -810,42 +826,81 @@ class Tracer:
                 tracee.last_stop = None
                 tracee._watch.resumed()
 
-    def _release_detach(self, tracee: Tracee) -> None:
-        watch = tracee._watch
-        assert watch is not None
-        # Take what is pending: a newer stop, or a death.
-        while tracee.alive:
-            status = watch.take()
-            if status is None:
-                break
-            self._record(tracee, status)
-        if not tracee.alive:
-            return
-        injected = 0
-        if tracee.last_stop is None:
-            if tracee.seized:
+    def _detach_all(self, tracees: list[Tracee]) -> None:
+        """Detach *tracees*, all together.
+
+        Each is brought to a ptrace-stop (a seized one by PTRACE_INTERRUPT,
+        an attached one by a SIGSTOP that is suppressed when it arrives)
+        and detached with the signal of the signal-delivery-stop it was in,
+        if any. All at once, not one by one: a vfork parent cannot stop
+        while its child is held in a ptrace-stop, so the child must be
+        detached while the parent's stop is still awaited.
+        """
+        waiting: dict[Tracee, bool] = {}  # tracee -> a SIGSTOP of ours is due
+        for tracee in tracees:
+            watch = tracee._watch
+            if watch is None:
+                continue
+            while tracee.alive and (status := watch.take()) is not None:
+                self._record(tracee, status)
+            if not tracee.alive:
+                continue
+            if tracee.last_stop is not None:
+                self._detach_now(tracee, False)
+            elif tracee.seized:
                 try:
                     ptrace.interrupt(tracee.tid)
                 except ProcessLookupError:
                     pass
+                waiting[tracee] = False
             else:
-                injected = _signal.SIGSTOP
-                tgkill(tracee.pid, tracee.tid, injected)
-            stop = self._wait_one(tracee, watch, True, CLOSE_TIMEOUT)
-            if stop is None:
+                tgkill(tracee.pid, tracee.tid, _signal.SIGSTOP)
+                waiting[tracee] = True
+        deadline = time.monotonic() + CLOSE_TIMEOUT
+        while waiting:
+            remaining = deadline - time.monotonic()
+            got = self.wait(timeout=remaining) if remaining > 0 else None
+            if got is None:
+                break
+            tracee, stop = got
+            if tracee not in waiting:
+                if stop.alive:  # a newcomer, or one being killed: let it go on
+                    self._let_go(tracee, stop)
+                continue
+            if not stop.alive:
+                del waiting[tracee]
+            elif not waiting[tracee]:  # seized: any stop will do
+                del waiting[tracee]
+                self._detach_now(tracee, False)
+            elif isinstance(stop, SignalStop) and stop.signal == _signal.SIGSTOP:
+                del waiting[tracee]
+                self._detach_now(tracee, True)
+            else:
+                self._let_go(tracee, stop)  # not our SIGSTOP yet
+        for tracee in waiting:
+            if tracee.alive:
                 log.warning("ptpoll: tracee %d did not stop to be detached", tracee.tid)
                 self._retire(tracee, "did not stop to be detached")
-                return
-            if not stop.alive:
-                return
+
+    def _let_go(self, tracee: Tracee, stop: Stop) -> None:
+        sig = stop.signal if isinstance(stop, SignalStop) else 0
+        try:
+            ptrace.cont(tracee.tid, sig)
+        except ProcessLookupError:
+            return
+        tracee.last_stop = None
+        if tracee._watch is not None:
+            tracee._watch.resumed()
+
+    def _detach_now(self, tracee: Tracee, our_sigstop: bool) -> None:
         last = tracee.last_stop
-        sig = last.signal if isinstance(last, SignalStop) else 0
-        if injected and sig == injected:
-            sig = 0
+        sig = last.signal if isinstance(last, SignalStop) and not our_sigstop else 0
         try:
             self._detach_stopped(tracee, sig)
         except TraceeGoneError:
             pass  # died meanwhile: nothing left to release
+        except OSError as exc:
+            log.warning("ptpoll: detaching tracee %d: %s", tracee.tid, exc)
 
 
 # Every live Tracer of this process, so that an orphan search in one thread
