@@ -432,3 +432,30 @@ def test_stop_twice_writes_nowhere(waiter, tmp_path):
 def test_a_tracer_thread_that_cannot_start_leaks_nothing():
     with pytest.raises(ValueError, match="unknown waiter"):
         TracerThread(waiter="nope")
+
+
+def test_asyncio_wait_on_a_tracee_that_goes_away(tracer, tracee_bin, run_async):
+    """A task waiting on a tracee that is detached meanwhile gets
+    TraceeGoneError, and the fd number, reused, works for the next one."""
+
+    async def main():
+        tracee = await aio.spawn(
+            tracer, [tracee_bin, "sleep"], stdout=subprocess.DEVNULL, on_close="detach"
+        )
+        tracee.cont()
+        waiting = asyncio.create_task(aio.wait(tracee))
+        await asyncio.sleep(0.01)
+        tracee.interrupt()
+        stop = tracee.wait(timeout=TIMEOUT)  # taken here, not by the task
+        assert isinstance(stop, ptpoll.InterruptStop)
+        tracee.detach()
+        with pytest.raises(ptpoll.TraceeGoneError):
+            await asyncio.wait_for(waiting, TIMEOUT)
+        os.kill(tracee.pid, signal.SIGKILL)
+        os.waitpid(tracee.pid, 0)
+        other = await aio.spawn(tracer, [tracee_bin, "exit", "3"])
+        other.cont()
+        return await asyncio.wait_for(aio.wait(other), TIMEOUT)
+
+    stop = run_async(main)
+    assert isinstance(stop, ptpoll.Exited) and stop.status == 3

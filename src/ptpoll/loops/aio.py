@@ -65,8 +65,29 @@ async def readable(fd: int) -> None:
                 loop.remove_reader(fd)
 
 
+_hooked: weakref.WeakKeyDictionary[Tracer, None] = weakref.WeakKeyDictionary()
+
+
+def _forget_fd(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    """A tracee's fd is about to close: drop its reader and wake its
+    waiters, who then find the tracee gone (TraceeGoneError)."""
+    if fd in _registry.get(loop, {}):
+        _wake(loop, fd)
+
+
+def _hook(tracer: Tracer) -> None:
+    if tracer not in _hooked:
+        loop = asyncio.get_running_loop()
+        tracer.on_fd_closing(lambda fd: _forget_fd(loop, fd))
+        _hooked[tracer] = None
+
+
 async def wait(tracee: Tracee) -> Stop:
-    """The next status of *tracee*, without blocking the loop."""
+    """The next status of *tracee*, without blocking the loop.
+
+    Raises `TraceeGoneError` if the tracee is retired while waited for.
+    """
+    _hook(tracee._tracer)
     while True:
         stop = tracee.wait(block=False)
         if stop is not None:

@@ -8,6 +8,7 @@ time may wait on a given tracee (or tracer); a second raises
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +21,20 @@ from ._steps import drive
 __all__ = ["spawn", "wait", "wait_any"]
 
 
+_hooked: weakref.WeakKeyDictionary[Tracer, None] = weakref.WeakKeyDictionary()
+
+
+def _hook(tracer: Tracer) -> None:
+    # trio must be told before a waited-on fd closes (notify_closing).
+    if tracer not in _hooked:
+        tracer.on_fd_closing(trio.lowlevel.notify_closing)
+        _hooked[tracer] = None
+
+
 async def wait(tracee: Tracee) -> Stop:
-    """The next status of *tracee*; cancelling loses nothing."""
+    """The next status of *tracee*; cancelling loses nothing. Raises
+    ``trio.ClosedResourceError`` if the tracee is retired while waited for."""
+    _hook(tracee._tracer)
     while True:
         stop = tracee.wait(block=False)
         if stop is not None:

@@ -10,7 +10,7 @@ import signal as _signal
 import threading
 import time
 import weakref
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .. import waiters
@@ -96,6 +96,7 @@ class Tracer:
         self._closed = False
         self._orphan_template: Tracee | None = None
         self._following = 0  # live tracees with clone/fork/vfork options
+        self._fd_closing: list[Callable[[int], object]] = []
         _TRACERS.add(self)
 
     @property
@@ -122,6 +123,13 @@ class Tracer:
     def fileno(self) -> int:
         """Readable iff ``wait(block=False)`` would return a status."""
         return self._epoll.fileno()
+
+    def on_fd_closing(self, callback: Callable[[int], object]) -> None:
+        """Call ``callback(fd)`` on the tracer thread just before a tracee's
+        descriptor is closed (it exited, was detached, or vanished), so an
+        event loop can drop its registration before the number is reused.
+        The asyncio and trio helpers use it."""
+        self._fd_closing.append(callback)
 
     def __enter__(self) -> Tracer:
         return self
@@ -206,6 +214,11 @@ class Tracer:
         fd = watch.fileno()
         self._epoll.unregister(fd)
         del self._by_fd[fd]
+        for callback in list(self._fd_closing):
+            try:
+                callback(fd)
+            except Exception:
+                log.exception("ptpoll: a descriptor-closing callback raised")
         return watch.close()
 
     def _apply_pending_options(self, tracee: Tracee) -> None:
