@@ -257,3 +257,31 @@ def test_a_tracee_that_waits_for_its_own_children(tracer, tracee_bin):
     log = drive(tracer, tracee)
     assert log[-1][1] == ptpoll.Exited(tracee.tid, 0)
     assert len([s for _, s in log if isinstance(s, ptpoll.ForkStop)]) == 5
+
+
+def test_exec_by_a_thread_while_the_leader_is_held_stopped(tracer, tracee_bin):
+    """The leader sits in a ptrace-stop that was taken and not resumed
+    when another thread execs: the exec stop must still be reported on the
+    leader's tid (the portable waiter's leader helper is parked then)."""
+    leader = tracer.spawn(
+        [tracee_bin, "exec-thread", tracee_bin], options=FOLLOW | Options.TRACEEXEC
+    )
+    leader.cont()
+    got = tracer.wait(timeout=10)
+    assert got is not None and got[0] is leader
+    clone = got[1]
+    assert isinstance(clone, ptpoll.CloneStop)
+    # Hold the leader in its clone stop; let only the new thread run.
+    while True:
+        got = tracer.wait(timeout=10)
+        assert got is not None, "the exec stop was never reported"
+        tracee, stop = got
+        if isinstance(stop, ptpoll.ExecStop):
+            break
+        assert tracee.tid == clone.new_tid, stop
+        if stop.alive:
+            tracee.cont(stop.signal if isinstance(stop, ptpoll.SignalStop) else 0)
+    assert tracee is leader
+    assert stop == ptpoll.ExecStop(leader.tid, clone.new_tid)
+    leader.cont()
+    assert leader.wait(timeout=10) == ptpoll.Exited(leader.tid, 64)

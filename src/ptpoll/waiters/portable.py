@@ -48,6 +48,7 @@ from ..linux.wait import (
     CLD_TRAPPED,
     P_PID,
     WNOHANG,
+    WNOWAIT,
     SigInfoBuffer,
     waitid,
 )
@@ -177,6 +178,42 @@ class PortableWatch(Watch):
             return self.take()
         return None
 
+    def unpark_when_pending(self) -> None:
+        """From a helper whose thread vanished in an exec: if this (the
+        leader's) helper is parked, wait without consuming for the exec
+        stop to be pending on the leader's tid, then unpark.
+
+        ``de_thread()`` wakes the vanished thread's helper before the exec
+        stop exists, so a peek at that moment could find nothing.
+        """
+        with self._lock:
+            if not self._parked or self._closing:
+                return
+        try:
+            waitid(P_PID, self.tid, WAIT_OPTIONS | WNOWAIT)
+        except ChildProcessError:
+            return
+        self.unpark_if_pending()
+
+    def unpark_if_pending(self) -> None:
+        """From a helper: unpark if the kernel holds a status for the thread.
+
+        A parked helper does not consume, so the peek (``WNOWAIT``) under
+        the lock cannot race with this watch's own helper; a helper that
+        already took the status stays parked, as it must.
+        """
+        with self._lock:
+            if not self._parked or self._closing:
+                return
+            try:
+                pending = waitid(P_PID, self.tid, WAIT_OPTIONS | WNOHANG | WNOWAIT)
+            except ChildProcessError:
+                return
+            if pending is None:
+                return
+            self._parked = False
+            os.eventfd_write(self._control, 1)
+
     def resumed(self) -> None:
         with self._lock:
             if not self._parked or self._closing:
@@ -232,8 +269,9 @@ class PortableWaiter(Waiter):
                 del self._watches[watch.tid]
 
     def wake(self, tid: int) -> None:
-        """Make the parked helper of *tid* wait for a status again."""
+        """Make the parked helper of *tid* wait again if a status of *tid*
+        is pending (the exec stop that a vanished thread left on it)."""
         with self._lock:
             watch = self._watches.get(tid)
         if watch is not None:
-            watch.resumed()
+            watch.unpark_when_pending()
