@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import proc_state
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TIMEOUT = 60
 
@@ -46,12 +48,13 @@ def test_signal_relay_relays_signals_while_reading_memory():
     assert reads and int(reads.group(1)) >= 50, out.stdout
 
 
-def _proc_tracer(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return -1
+def _stop_control(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
 
 
 def _start_control(
@@ -96,14 +99,9 @@ def test_async_control_lists_counts_and_detaches(tmp_path, tracee_bin):
             assert _ask(sock, f"detach {pid}") == "ok"
         assert proc.wait(TIMEOUT) == 0
         # Detached, not killed: still running, untraced.
-        assert _proc_tracer(pid) == 0
+        assert proc_state(pid)[1] == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+        _stop_control(proc)
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -123,9 +121,4 @@ def test_async_control_kill(tmp_path, tracee_bin):
             time.sleep(0.01)  # reaped by the example before it exits
         assert not os.path.exists(f"/proc/{pid}")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+        _stop_control(proc)
