@@ -116,6 +116,10 @@ class SigInfo:
         value: int = struct.unpack_from("<i", self.raw, off)[0]
         return value
 
+    def _u32(self, off: int) -> int:
+        value: int = struct.unpack_from("<I", self.raw, off)[0]
+        return value
+
     def _u64(self, off: int) -> int:
         value: int = struct.unpack_from("<Q", self.raw, off)[0]
         return value
@@ -127,7 +131,7 @@ class SigInfo:
 
     @property
     def uid(self) -> int:
-        return struct.unpack_from("<I", self.raw, 20)[0]  # type: ignore[no-any-return]
+        return self._u32(20)
 
     @property
     def status(self) -> int:
@@ -152,7 +156,7 @@ class SigInfo:
     @property
     def arch(self) -> int:
         """SIGSYS: the ``AUDIT_ARCH_*`` of the system call."""
-        return struct.unpack_from("<I", self.raw, 28)[0]  # type: ignore[no-any-return]
+        return self._u32(28)
 
     @property
     def call_addr(self) -> int:

@@ -12,7 +12,7 @@ import os
 import platform
 from threading import get_native_id as gettid
 
-__all__ = ["NR", "gettid", "libc", "os_error", "syscall", "tgkill"]
+__all__ = ["NR", "gettid", "libc", "os_error", "syscall", "tag_pid", "tgkill"]
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -70,8 +70,13 @@ def os_error(err: int, what: str, pid: int | None = None) -> OSError:
         text = f"{text}: {what} (pid {pid})"
     else:
         text = f"{text}: {what}"
-    exc = OSError(err, text)
-    exc.pid = pid  # type: ignore[attr-defined]
+    return tag_pid(OSError(err, text), pid)
+
+
+def tag_pid(exc: OSError, pid: int | None) -> OSError:
+    """Set ``exc.pid`` (an attribute ptpoll adds to the OSErrors it raises
+    about a process) and return *exc*."""
+    setattr(exc, "pid", pid)  # noqa: B010 - OSError declares no such field
     return exc
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, ClassVar, Literal
 
 from ..linux import memory, ptrace
-from ..linux._libc import os_error, tgkill
+from ..linux._libc import os_error, tag_pid, tgkill
 from ..stops import SigInfo, Stop, SyscallInfo
 from ..waiters import Watch
 from .errors import TraceeGoneError
@@ -200,8 +200,7 @@ class Tracee:
                 f"tracee {self.tid} is running (or its stop was not yet waited"
                 f" for): {what} needs it in a ptrace-stop",
             )
-            err.pid = self.tid  # type: ignore[attr-defined]
-            return err
+            return tag_pid(err, self.tid)
         return exc
 
     # -- waiting -----------------------------------------------------------

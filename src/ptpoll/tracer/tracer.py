@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .. import waiters
 from ..linux import ptrace
-from ..linux._libc import tgkill
+from ..linux._libc import tag_pid, tgkill
 from ..stops import (
     CloneStop,
     ExecStop,
@@ -281,11 +281,12 @@ class Tracer:
             if cls is CloneStop or cls is ForkStop or cls is VforkStop:
                 self._adopt(tracee, stop)
             elif cls is ExecStop:
-                self._on_exec(tracee, stop)  # type: ignore[arg-type]
+                assert isinstance(stop, ExecStop)
+                self._on_exec(tracee, stop)
         else:
             tracee.last_stop = None
-            if cls is Exited:
-                why = f"exited with status {stop.status}"  # type: ignore[attr-defined]
+            if isinstance(stop, Exited):
+                why = f"exited with status {stop.status}"
             else:
                 assert isinstance(stop, Killed)
                 why = f"was killed by {signal_name(stop.signal)}"
@@ -940,8 +941,7 @@ def _explain_attach_error(exc: OSError, tid: int) -> OSError:
         err = PermissionError(1, text)
     else:
         return exc
-    err.pid = tid  # type: ignore[attr-defined]
-    return err
+    return tag_pid(err, tid)
 
 
 def _read_status_field(pid: int, field: str) -> str | None:
