@@ -262,9 +262,13 @@ class Tracer:
             process.forget_memory()
             if self._processes.get(process.pid) is process:
                 del self._processes[process.pid]
-        if left:
-            for status in left:
-                self._backlog.append((tracee, status))
+        self._to_backlog(tracee, left)
+
+    def _to_backlog(self, tracee: Tracee, statuses: list[Status]) -> None:
+        """Keep *statuses* for ``wait()``; the backlog eventfd keeps
+        ``fileno()`` readable meanwhile."""
+        if statuses:
+            self._backlog.extend((tracee, status) for status in statuses)
             os.eventfd_write(self._backlog_fd, 1)
 
     def _record(self, tracee: Tracee, status: Status) -> Stop:
@@ -329,10 +333,8 @@ class Tracer:
         try:
             ptrace.get_event_message(tid)
         except ProcessLookupError:
-            return _read_status_field(
-                tid,
-                "State",
-            ) in ("Z (zombie)", "X (dead)")
+            state = _read_status_field(tid, "State")
+            return state in ("Z (zombie)", "X (dead)")
         except OSError:
             return False
         return True
@@ -366,11 +368,8 @@ class Tracer:
             found += self._scan_threads(pid, template)
         me = os.getpid()
         for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) == me:
-                continue
-            for tid in _threads_of(int(name)):
-                if tid not in self._tracees and self._is_our_orphan(tid):
-                    found.append(self._adopt_tid(tid, int(name), template))
+            if name.isdigit() and int(name) != me:
+                found += self._scan_threads(int(name), template)
         return found
 
     def _adopt(self, parent: Tracee, stop: Stop) -> None:
@@ -605,7 +604,7 @@ class Tracer:
                     break
                 # A signal before the exec (a ^C from the terminal, say) is
                 # delivered as it would have been untraced.
-                tracee.cont(stop.signal if isinstance(stop, SignalStop) else 0)
+                tracee.cont(_signal_of(stop))
         except BaseException:
             child.abort()
             self._kill_now(tracee)
@@ -728,8 +727,7 @@ class Tracer:
                 stop = self._record(tracee, status)
                 if not stop.alive:
                     # Still reported by wait(): nothing is swallowed.
-                    self._backlog.append((tracee, status))
-                    os.eventfd_write(self._backlog_fd, 1)
+                    self._to_backlog(tracee, [status])
                     raise TraceeGoneError(
                         tracee.tid, f"{tracee._gone}: cannot PTRACE_DETACH"
                     )
@@ -751,8 +749,7 @@ class Tracer:
             # Killed meanwhile (only a death can follow a taken stop): the
             # death is reported by wait(), and the detach cannot happen.
             self._retire(tracee, "died before it could be detached")
-            self._backlog.extend((tracee, status) for status in left)
-            os.eventfd_write(self._backlog_fd, 1)
+            self._to_backlog(tracee, left)
             raise TraceeGoneError(tracee.tid, "died before it could be detached")
         try:
             ptrace.detach(tracee.tid, sig)
@@ -833,12 +830,7 @@ class Tracer:
             stop = self._wait_one(tracee, tracee._watch, True, remaining)
             if stop is not None and stop.alive:
                 # A stop reported before the kill landed: let it go on to die.
-                try:
-                    ptrace.cont(tracee.tid, 0)
-                except ProcessLookupError:
-                    pass
-                tracee.last_stop = None
-                tracee._watch.resumed()
+                self._let_go(tracee, 0)
 
     def _detach_all(self, tracees: list[Tracee]) -> None:
         """Detach *tracees*, all together.
@@ -879,7 +871,7 @@ class Tracer:
             tracee, stop = got
             if tracee not in waiting:
                 if stop.alive:  # a newcomer, or one being killed: let it go on
-                    self._let_go(tracee, stop)
+                    self._let_go(tracee, _signal_of(stop))
                 continue
             if not stop.alive:
                 del waiting[tracee]
@@ -890,14 +882,15 @@ class Tracer:
                 del waiting[tracee]
                 self._detach_now(tracee, True)
             else:
-                self._let_go(tracee, stop)  # not our SIGSTOP yet
+                self._let_go(tracee, _signal_of(stop))  # not our SIGSTOP yet
         for tracee in waiting:
             if tracee.alive:
                 log.warning("ptpoll: tracee %d did not stop to be detached", tracee.tid)
                 self._retire(tracee, "did not stop to be detached")
 
-    def _let_go(self, tracee: Tracee, stop: Stop) -> None:
-        sig = stop.signal if isinstance(stop, SignalStop) else 0
+    def _let_go(self, tracee: Tracee, sig: int) -> None:
+        """Resume a stopped tracee with *sig*; one that died meanwhile is
+        left for its death to be reported."""
         try:
             ptrace.cont(tracee.tid, sig)
         except ProcessLookupError:
@@ -920,6 +913,12 @@ class Tracer:
 # Every live Tracer of this process, so that an orphan search in one thread
 # leaves alone the tracees that another thread's Tracer knows.
 _TRACERS: weakref.WeakSet[Tracer] = weakref.WeakSet()
+
+
+def _signal_of(stop: Stop) -> int:
+    """The signal to resume *stop* with: its own if it is a
+    signal-delivery-stop (so that it is delivered), else 0."""
+    return stop.signal if isinstance(stop, SignalStop) else 0
 
 
 def _known_elsewhere(tid: int, me: Tracer) -> bool:
