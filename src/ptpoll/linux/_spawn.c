@@ -17,8 +17,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@
 #define STAGE_CHDIR 2
 #define STAGE_FDS 3
 #define STAGE_GO 4
+#define STAGE_SECCOMP 5
 
 static void
 report_and_exit(int err_fd, int32_t stage, int32_t err)
@@ -41,7 +45,7 @@ report_and_exit(int err_fd, int32_t stage, int32_t err)
 static void
 child_exec(char *const *paths, Py_ssize_t npaths, char *const *argv,
            char *const *envp, const char *cwd, const int *std_fds,
-           int go_fd, int err_fd)
+           int go_fd, int err_fd, const struct sock_fprog *filter)
 {
     sigset_t all;
     int moved[3];
@@ -88,6 +92,17 @@ child_exec(char *const *paths, Py_ssize_t npaths, char *const *argv,
     } while (n < 0 && errno == EINTR);
     if (n != 1)
         report_and_exit(err_fd, STAGE_GO, n < 0 ? errno : 0);
+
+    /* The filter goes in only now that the tracer is attached: a
+     * SECCOMP_RET_TRACE without a tracer fails the call with ENOSYS.
+     * Without CAP_SYS_ADMIN the kernel wants no_new_privs first. */
+    if (filter != NULL
+        && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) < 0) {
+        if (errno != EACCES
+            || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+            || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) < 0)
+            report_and_exit(err_fd, STAGE_SECCOMP, errno);
+    }
 
     for (i = 0; i < npaths; i++) {
         execve(paths[i], argv, envp);
@@ -139,9 +154,11 @@ to_argv(PyObject *seq, PyObject **keep, Py_ssize_t *count)
 }
 
 PyDoc_STRVAR(fork_exec_doc,
-"fork_exec(paths, argv, envp, cwd, stdin, stdout, stderr, go_fd, err_fd) -> pid\n\n"
+"fork_exec(paths, argv, envp, cwd, stdin, stdout, stderr, go_fd, err_fd,\n"
+"          filter) -> pid\n\n"
 "Start a child that sets up fds 0-2 (-1 leaves one as it is) and cwd\n"
-"(None leaves it), waits for one byte on go_fd, then tries execve on each\n"
+"(None leaves it), waits for one byte on go_fd, installs the seccomp\n"
+"filter (bytes of struct sock_filter, or None), then tries execve on each\n"
 "of paths in turn.  On failure the child writes two native int32s\n"
 "(stage, errno) to err_fd and exits 127.  Raises OSError if the child\n"
 "cannot be created.");
@@ -149,7 +166,8 @@ PyDoc_STRVAR(fork_exec_doc,
 static PyObject *
 fork_exec(PyObject *self, PyObject *args)
 {
-    PyObject *paths_obj, *argv_obj, *envp_obj, *cwd_obj;
+    PyObject *paths_obj, *argv_obj, *envp_obj, *cwd_obj, *filter_obj;
+    struct sock_fprog fprog, *filter = NULL;
     PyObject *keep_paths = NULL, *keep_argv = NULL, *keep_envp = NULL;
     char **paths = NULL, **argv = NULL, **envp = NULL;
     Py_ssize_t npaths = 0;
@@ -158,10 +176,27 @@ fork_exec(PyObject *self, PyObject *args)
     long pid;
     PyObject *result = NULL;
 
-    if (!PyArg_ParseTuple(args, "OOOOiiiii", &paths_obj, &argv_obj, &envp_obj,
+    if (!PyArg_ParseTuple(args, "OOOOiiiiiO", &paths_obj, &argv_obj, &envp_obj,
                           &cwd_obj, &std_fds[0], &std_fds[1], &std_fds[2],
-                          &go_fd, &err_fd))
+                          &go_fd, &err_fd, &filter_obj))
         return NULL;
+    if (filter_obj != Py_None) {
+        Py_ssize_t size;
+        if (!PyBytes_Check(filter_obj)) {
+            PyErr_SetString(PyExc_TypeError, "filter must be bytes or None");
+            return NULL;
+        }
+        size = PyBytes_GET_SIZE(filter_obj);
+        if (size == 0 || size % sizeof(struct sock_filter) != 0
+            || size / (Py_ssize_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+            PyErr_SetString(PyExc_ValueError,
+                            "filter must hold 1 to 4096 struct sock_filter");
+            return NULL;
+        }
+        fprog.len = (unsigned short)(size / sizeof(struct sock_filter));
+        fprog.filter = (struct sock_filter *)PyBytes_AS_STRING(filter_obj);
+        filter = &fprog;
+    }
     if (cwd_obj != Py_None) {
         if (!PyBytes_Check(cwd_obj)) {
             PyErr_SetString(PyExc_TypeError, "cwd must be bytes or None");
@@ -181,7 +216,8 @@ fork_exec(PyObject *self, PyObject *args)
 
     pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
     if (pid == 0)
-        child_exec(paths, npaths, argv, envp, cwd, std_fds, go_fd, err_fd);
+        child_exec(paths, npaths, argv, envp, cwd, std_fds, go_fd, err_fd,
+                   filter);
     if (pid < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         goto done;
@@ -217,7 +253,8 @@ PyInit__spawn(void)
     if (PyModule_AddIntConstant(m, "STAGE_EXEC", STAGE_EXEC) < 0 ||
         PyModule_AddIntConstant(m, "STAGE_CHDIR", STAGE_CHDIR) < 0 ||
         PyModule_AddIntConstant(m, "STAGE_FDS", STAGE_FDS) < 0 ||
-        PyModule_AddIntConstant(m, "STAGE_GO", STAGE_GO) < 0) {
+        PyModule_AddIntConstant(m, "STAGE_GO", STAGE_GO) < 0 ||
+        PyModule_AddIntConstant(m, "STAGE_SECCOMP", STAGE_SECCOMP) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -4,6 +4,7 @@ STAGE_EXEC: int
 STAGE_CHDIR: int
 STAGE_FDS: int
 STAGE_GO: int
+STAGE_SECCOMP: int
 
 def fork_exec(
     paths: Sequence[bytes],
@@ -15,5 +16,6 @@ def fork_exec(
     stderr: int,
     go_fd: int,
     err_fd: int,
+    filter: bytes | None,
     /,
 ) -> int: ...

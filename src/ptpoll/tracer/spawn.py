@@ -139,9 +139,13 @@ def start_child(
     stdin: StdArg,
     stdout: StdArg,
     stderr: StdArg,
+    seccomp_filter: bytes | None = None,
 ) -> Child:
     """Create the waiting child. Raises TypeError/ValueError for bad
-    arguments and OSError if no child could be created."""
+    arguments and OSError if no child could be created. The child installs
+    *seccomp_filter* (a BPF program) after the go byte, before exec."""
+    if seccomp_filter is not None and not isinstance(seccomp_filter, bytes):
+        raise TypeError(f"seccomp_filter must be bytes or None, not {seccomp_filter!r}")
     if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence):
         raise TypeError(f"argv must be a sequence of arguments, not {argv!r}")
     if not argv:
@@ -177,7 +181,16 @@ def start_child(
         os.set_blocking(err_r, False)
         try:
             pid = _spawn.fork_exec(
-                paths, args, envp, cwd_b, std[0], std[1], std[2], go_r, err_w
+                paths,
+                args,
+                envp,
+                cwd_b,
+                std[0],
+                std[1],
+                std[2],
+                go_r,
+                err_w,
+                seccomp_filter,
             )
         except BaseException:
             os.close(go_w)
@@ -199,6 +212,7 @@ _STAGES = {
     _spawn.STAGE_CHDIR: "chdir",
     _spawn.STAGE_FDS: "set up descriptors for",
     _spawn.STAGE_GO: "wait for the tracer in",
+    _spawn.STAGE_SECCOMP: "install the seccomp filter in",
 }
 
 

@@ -113,6 +113,10 @@ class Tracer:
         """The live tracees, one per traced thread."""
         return list(self._tracees.values())
 
+    def __len__(self) -> int:
+        """How many threads are traced (cheaper than ``len(tracees)``)."""
+        return len(self._tracees)
+
     def tracee(self, tid: int) -> Tracee:
         """The live tracee for thread *tid*; KeyError if there is none."""
         try:
@@ -506,6 +510,7 @@ class Tracer:
         stderr: StdArg = None,
         options: int = Options.NONE,
         on_close: OnClose = "kill",
+        seccomp_filter: bytes | None = None,
     ) -> Tracee:
         """Run *argv* traced; return its Tracee stopped at the exec.
 
@@ -521,11 +526,17 @@ class Tracer:
         With ``on_close="kill"`` (the default) the process is killed when
         the tracer closes, and by the kernel if the tracer thread dies
         (``PTRACE_O_EXITKILL``).
+
+        *seccomp_filter*, a classic BPF program (``struct sock_filter``
+        bytes, see `ptpoll.linux.seccomp.trace_filter`), is installed in the
+        child after it is traced and before its exec; with
+        ``Options.TRACESECCOMP``, calls it returns ``SECCOMP_RET_TRACE`` for
+        stop in a `SeccompStop`, the way ``strace --seccomp-bpf`` works.
         """
         steps = self.spawn_steps(
             argv, executable=executable, env=env, cwd=cwd,
             stdin=stdin, stdout=stdout, stderr=stderr,
-            options=options, on_close=on_close,
+            options=options, on_close=on_close, seccomp_filter=seccomp_filter,
         )  # fmt: skip
         try:
             tracee = next(steps)
@@ -553,6 +564,7 @@ class Tracer:
         stderr: StdArg = None,
         options: int = Options.NONE,
         on_close: OnClose = "kill",
+        seccomp_filter: bytes | None = None,
     ) -> Generator[Tracee, Stop, Tracee]:
         """`spawn` as steps, for event loops that must not block on the exec.
 
@@ -569,6 +581,7 @@ class Tracer:
         child = start_child(
             argv, executable=executable, env=env, cwd=cwd,
             stdin=stdin, stdout=stdout, stderr=stderr,
+            seccomp_filter=seccomp_filter,
         )  # fmt: skip
         program = executable if executable is not None else argv[0]
         try:
