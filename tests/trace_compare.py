@@ -112,12 +112,24 @@ def pid_map(ours: list[Line], theirs: list[Line]) -> dict[int, int]:
     todo = [ours[0].pid]
     while todo:
         pid = todo.pop()
-        for a, b in zip(
-            kids_ours.get(pid, []), kids_theirs.get(mapping[pid], []), strict=False
-        ):
+        kids = kids_theirs.get(mapping[pid], [])
+        for a, b in zip(kids_ours.get(pid, []), kids, strict=False):
             mapping[a] = b
             todo.append(a)
+    # Processes whose creation was not traced (-e trace=...) pair up in the
+    # order in which they first appear.
+    rest_ours = _first_seen(ours, set(mapping))
+    rest_theirs = _first_seen(theirs, set(mapping.values()))
+    mapping.update(zip(rest_ours, rest_theirs, strict=False))
     return mapping
+
+
+def _first_seen(lines: list[Line], skip: set[int]) -> list[int]:
+    seen: list[int] = []
+    for line in lines:
+        if line.pid not in skip and line.pid not in seen:
+            seen.append(line.pid)
+    return seen
 
 
 _ADDR = re.compile(r"0x[0-9a-f]{5,}")

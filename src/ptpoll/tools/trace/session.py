@@ -171,7 +171,10 @@ class Session:
             except ProcessLookupError:
                 raise TraceError(f"attach: process {pid} does not exist") from None
             except PermissionError as exc:
-                raise TraceError(f"attach: process {pid}: {exc.strerror}") from None
+                why = exc.strerror or "Operation not permitted"
+                if str(pid) not in why:
+                    why = f"process {pid}: {why}"
+                raise TraceError(f"attach: {why}") from None
             except OSError as exc:
                 raise TraceError(f"attach: process {pid}: {exc}") from None
             threads = list(tracee.process.threads.values())
@@ -201,6 +204,9 @@ class Session:
                 _signal.signal(_signal.SIGQUIT, _signal.SIG_IGN)
             else:
                 self._attach(tracer)
+                # ^C detaches, even where the shell started us with SIGINT
+                # ignored (a background job).
+                _signal.signal(_signal.SIGINT, _raise_stopping)
             _signal.signal(_signal.SIGTERM, _raise_stopping)
             _signal.signal(_signal.SIGHUP, _raise_stopping)
             try:
@@ -212,6 +218,8 @@ class Session:
             finally:
                 _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
                 _signal.signal(_signal.SIGHUP, _signal.SIG_DFL)
+                if not opts.command:
+                    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
         self._finish()
         return self.exit_code
 

@@ -130,7 +130,7 @@ setsockopt getsockopt shutdown close_range
 _PROCESS = """
 clone clone3 fork vfork execve execveat exit exit_group wait4 waitid kill
 tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo pidfd_open pidfd_send_signal
-unshare arch_prctl
+unshare
 """
 _NETWORK = """
 socket socketpair bind listen accept accept4 connect getsockname getpeername
