@@ -40,18 +40,10 @@ from ptpoll.linux.seccomp import trace_filter
 
 from . import decoders, render, syscalls
 from .decoders import Call, Ctx
+from .decoders.signals import siginfo_text, signal_name
 from .options import TraceOptions, UsageError
 from .output import JsonOutput, TextOutput
 from .summary import Summary
-
-try:
-    from .decoders.signals import siginfo_text, signal_name
-except ImportError:  # pragma: no cover - until the signals module lands
-    from ptpoll import signal_name
-
-    def siginfo_text(info: ptpoll.SigInfo) -> str:
-        return f"{{si_signo={signal_name(info.signo)}, si_code={info.code}}}"
-
 
 _ENTRY = SyscallOp.ENTRY
 _EXIT = SyscallOp.EXIT
@@ -264,14 +256,19 @@ class Session:
             if text is not None:
                 text.nthreads = len(tracer)
             kind = type(stop)
-            if kind is SyscallStop:
-                assert isinstance(stop, SyscallStop) and stop.info is not None
-                on_syscall(tracee, stop.info)
-            elif kind is SeccompStop:
-                assert isinstance(stop, SeccompStop) and stop.info is not None
-                self._on_entry(tracee, stop.info)
-                self.in_call.add(tracee.tid)
-                tracee.syscall()
+            if kind is SyscallStop or kind is SeccompStop:
+                assert isinstance(stop, (SyscallStop, SeccompStop))
+                info = stop.info
+                if info is None:
+                    # Killed (SIGKILL) before its stop could be read: its
+                    # end is the next status.
+                    continue
+                if kind is SyscallStop:
+                    on_syscall(tracee, info)
+                else:
+                    self._on_entry(tracee, info)
+                    self.in_call.add(tracee.tid)
+                    tracee.syscall()
             else:
                 self._on_other(tracer, tracee, stop)
 
@@ -296,6 +293,7 @@ class Session:
         arch = info.arch
         name = syscalls.name(nr, arch)
         call = Call(tracee, nr, name, info.args)
+        call.sp = info.stack_pointer
         call.start = now = time.time()
         self.calls[tid] = call
         selected = self.selected

@@ -80,7 +80,8 @@ def entry_args(
         n = 6 if call.name.startswith("syscall_") else syscalls.nargs(call.nr, arch)
         return [render.hexnum(a) for a in call.args[:n]]
     stop = _first_out(sig)
-    return [arg.fn(ctx, call, i) for i, arg in enumerate(sig.args[:stop])]
+    texts = [arg.fn(ctx, call, i) for i, arg in enumerate(sig.args[:stop])]
+    return [t for t in texts if t is not None]
 
 
 def exit_args(ctx: Ctx, call: Call) -> list[str]:
@@ -89,7 +90,8 @@ def exit_args(ctx: Ctx, call: Call) -> list[str]:
     if sig is None:
         return []
     stop = _first_out(sig)
-    return [arg.fn(ctx, call, stop + i) for i, arg in enumerate(sig.args[stop:])]
+    texts = [arg.fn(ctx, call, stop + i) for i, arg in enumerate(sig.args[stop:])]
+    return [t for t in texts if t is not None]
 
 
 def has_exit_args(call: Call) -> bool:

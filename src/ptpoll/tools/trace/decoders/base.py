@@ -48,10 +48,11 @@ class Call:
         "nr",
         "rval",
         "shown",
+        "sp",
         "start",
         "stash",
-        "tracee"
-    )  # fmt: skip
+        "tracee",
+    )
 
     def __init__(
         self, tracee: Memory, nr: int, name: str, args: tuple[int, ...]
@@ -65,6 +66,7 @@ class Call:
         self.stash: dict[str, Any] = {}
         self.start = 0.0  # when it entered (time.time())
         self.shown = False  # its entry half was printed
+        self.sp = 0  # the stack pointer at entry, when known
 
     @property
     def failed(self) -> bool:
@@ -138,15 +140,32 @@ class Ctx:
     def fd(self, call: Call, value: int) -> str:
         """A file descriptor: ``3``, or ``3</etc/passwd>`` with ``-y``."""
         fd = render.signed(value, 32)
-        if fd == -100:
-            return "AT_FDCWD"
         if not self.decode_fds or fd < 0:
             return str(fd)
         try:
             target = os.readlink(f"/proc/{call.tracee.pid}/fd/{fd}")
         except OSError:
             return str(fd)
+        if target.endswith(" (deleted)"):
+            return f"{fd}<{target[:-10]}>(deleted)"
         return f"{fd}<{target}>"
+
+    def dirfd(self, call: Call, value: int) -> str:
+        """A directory descriptor of the ``*at`` calls: ``AT_FDCWD`` for
+        -100 (``AT_FDCWD</cwd>`` with ``-y``), else as `fd`."""
+        fd = render.signed(value, 32)
+        if fd != -100:
+            return self.fd(call, value)
+        if self.xstyle == "raw":
+            return "-100"
+        if self.xstyle == "verbose":
+            return "-100 /* AT_FDCWD */"
+        if self.decode_fds:
+            try:
+                return f"AT_FDCWD<{os.readlink(f'/proc/{call.tracee.pid}/cwd')}>"
+            except OSError:
+                pass
+        return "AT_FDCWD"
 
     def flags(self, value: int, names: Any, zero: str = "0") -> str:
         return render.flags(value, names, zero=zero, style=self.xstyle)
@@ -155,7 +174,9 @@ class Ctx:
         return render.xlat(value, names, default=default, style=self.xstyle)
 
 
-ArgFn = Callable[[Ctx, Call, int], str]
+# An argument decoder may return None: the argument is left out of the
+# line for this call (``fcntl(3, F_GETFD)`` has no third argument).
+ArgFn = Callable[[Ctx, Call, int], "str | None"]
 RetFn = Callable[[Ctx, Call], str]
 
 
@@ -200,11 +221,16 @@ def a_ptr(ctx: Ctx, call: Call, i: int) -> str:
 
 
 def a_oct(ctx: Ctx, call: Call, i: int) -> str:
-    return f"0{call.args[i] & 0o7777:o}"
+    """A mode, as C's ``%#03o`` of its 16 bits: ``000``, ``0644``, ``0100644``."""
+    return f"0{call.args[i] & 0xFFFF:02o}"
 
 
 def a_fd(ctx: Ctx, call: Call, i: int) -> str:
     return ctx.fd(call, call.args[i])
+
+
+def a_dirfd(ctx: Ctx, call: Call, i: int) -> str:
+    return ctx.dirfd(call, call.args[i])
 
 
 def a_path(ctx: Ctx, call: Call, i: int) -> str:
@@ -227,7 +253,7 @@ def r_hex(ctx: Ctx, call: Call) -> str:
 
 
 def r_oct(ctx: Ctx, call: Call) -> str:
-    return f"0{call.rval or 0:o}"
+    return f"0{(call.rval or 0) & 0xFFFF:02o}"
 
 
 def r_fd(ctx: Ctx, call: Call) -> str:
