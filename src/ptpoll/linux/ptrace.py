@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import struct
+import threading
 
 from ._libc import MACHINE, NR, os_error, syscall
 
@@ -220,6 +221,7 @@ _INFO_SECCOMP = struct.Struct("<Q6QI")  # nr, args, ret_data
 SYSCALL_INFO_SIZE = 88
 
 RawSyscallInfo = tuple[int, int, int, int, tuple[int, ...]]
+_scratch = threading.local()
 
 
 def get_syscall_info(tid: int) -> RawSyscallInfo:
@@ -228,9 +230,14 @@ def get_syscall_info(tid: int) -> RawSyscallInfo:
     *payload* is ``(nr, a0..a5)`` for entry, ``(rval, is_error)`` for exit,
     ``(nr, a0..a5, ret_data)`` for seccomp, and ``()`` otherwise.
     """
-    buf = ctypes.create_string_buffer(SYSCALL_INFO_SIZE)
-    _call(GET_SYSCALL_INFO, tid, SYSCALL_INFO_SIZE, ctypes.addressof(buf))
-    raw = buf.raw
+    # One buffer per thread, made once: this runs at every syscall-stop.
+    try:
+        raw, addr = _scratch.info
+    except AttributeError:
+        raw = ctypes.create_string_buffer(SYSCALL_INFO_SIZE)
+        addr = ctypes.addressof(raw)
+        _scratch.info = raw, addr
+    _call(GET_SYSCALL_INFO, tid, SYSCALL_INFO_SIZE, addr)
     op, arch, ip, sp = _INFO_HEAD.unpack_from(raw, 0)
     payload: tuple[int, ...]
     if op == SYSCALL_INFO_ENTRY:

@@ -225,7 +225,8 @@ class Tracee:
 
     def _resume(self, request: int, sig: int, what: str) -> None:
         watch = self._check(what)
-        sig = self._check_signal(sig)
+        if sig.__class__ is not int or sig:  # the common case, 0, is valid
+            sig = self._check_signal(sig)
         try:
             ptrace._call(request, self.tid, 0, sig)
         except OSError as exc:

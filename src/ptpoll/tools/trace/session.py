@@ -90,6 +90,11 @@ class Session:
         self.exit_code = 0
         self.seccomp = opts.seccomp_bpf
         self.in_call: set[int] = set()  # --seccomp-bpf: between entry and exit
+        # Whether anything shows a time: otherwise no clock is read per call.
+        self.clock = bool(
+            opts.timestamps or opts.relative or opts.syscall_times
+            or opts.counting or opts.json
+        )  # fmt: skip
 
     # -- starting ------------------------------------------------------------
 
@@ -244,7 +249,7 @@ class Session:
         # only when the stream is interactive).
         interactive = self.stream.isatty()
         flush = self.stream.flush
-        while len(tracer):
+        while nthreads := len(tracer):
             got = wait(block=False) if interactive else None
             if got is None:
                 if interactive:
@@ -254,7 +259,7 @@ class Session:
                     continue
             tracee, stop = got
             if text is not None:
-                text.nthreads = len(tracer)
+                text.nthreads = nthreads
             kind = type(stop)
             if kind is SyscallStop or kind is SeccompStop:
                 assert isinstance(stop, (SyscallStop, SeccompStop))
@@ -294,7 +299,7 @@ class Session:
         name = syscalls.name(nr, arch)
         call = Call(tracee, nr, name, info.args)
         call.sp = info.stack_pointer
-        call.start = now = time.time()
+        call.start = now = time.time() if self.clock else 0.0
         self.calls[tid] = call
         selected = self.selected
         if selected is not None and nr not in selected:
@@ -309,7 +314,7 @@ class Session:
     def _on_exit(self, tracee: Tracee, info: ptpoll.SyscallInfo) -> None:
         tid = tracee.tid
         call = self.calls.pop(tid, None)
-        now = time.time()
+        now = time.time() if self.clock else 0.0
         if call is None:
             if tid in self.fresh:
                 self.fresh.discard(tid)

@@ -12,7 +12,7 @@ import os
 
 from .. import render, syscalls
 from . import files, memory, net, process
-from .base import Arg, Call, Ctx, Signature, r_dec
+from .base import Arg, ArgFn, Call, Ctx, Signature, r_dec
 
 SIGNATURES: dict[str, Signature] = {}
 for _module in (files, memory, process, net):
@@ -70,33 +70,52 @@ def _first_out(sig: Signature) -> int:
     return len(sig.args)
 
 
+# name -> (decoders printed at entry, decoders printed at exit, index of the
+# first exit one), worked out once: this is looked up at every call.
+_HALVES: dict[str, tuple[tuple[ArgFn, ...], tuple[ArgFn, ...], int]] = {
+    name: (
+        tuple(a.fn for a in sig.args[: _first_out(sig)]),
+        tuple(a.fn for a in sig.args[_first_out(sig) :]),
+        _first_out(sig),
+    )
+    for name, sig in SIGNATURES.items()
+}
+
+
 def entry_args(
     ctx: Ctx, call: Call, arch: int = syscalls.AUDIT_ARCH_X86_64
 ) -> list[str]:
     """The arguments printed when the call enters (all of them for a call
     without a signature, in hex)."""
-    sig = SIGNATURES.get(call.name)
-    if sig is None:
+    halves = _HALVES.get(call.name)
+    if halves is None:
         n = 6 if call.name.startswith("syscall_") else syscalls.nargs(call.nr, arch)
         return [render.hexnum(a) for a in call.args[:n]]
-    stop = _first_out(sig)
-    texts = [arg.fn(ctx, call, i) for i, arg in enumerate(sig.args[:stop])]
-    return [t for t in texts if t is not None]
+    out = []
+    for i, fn in enumerate(halves[0]):
+        text = fn(ctx, call, i)
+        if text is not None:
+            out.append(text)
+    return out
 
 
 def exit_args(ctx: Ctx, call: Call) -> list[str]:
     """The arguments printed once the call returned."""
-    sig = SIGNATURES.get(call.name)
-    if sig is None:
+    halves = _HALVES.get(call.name)
+    if halves is None or not halves[1]:
         return []
-    stop = _first_out(sig)
-    texts = [arg.fn(ctx, call, stop + i) for i, arg in enumerate(sig.args[stop:])]
-    return [t for t in texts if t is not None]
+    first = halves[2]
+    out = []
+    for i, fn in enumerate(halves[1]):
+        text = fn(ctx, call, first + i)
+        if text is not None:
+            out.append(text)
+    return out
 
 
 def has_exit_args(call: Call) -> bool:
-    sig = SIGNATURES.get(call.name)
-    return sig is not None and _first_out(sig) < len(sig.args)
+    halves = _HALVES.get(call.name)
+    return halves is not None and bool(halves[1])
 
 
 def entry_text(ctx: Ctx, call: Call, arch: int = syscalls.AUDIT_ARCH_X86_64) -> str:
