@@ -180,7 +180,7 @@ def _parser() -> _Parser:
         dest="json",
         action="store_true",
         help="one JSON object per event instead of strace lines "
-        "(schema: docs/trace-json.md)",
+        "(schema: docs/trace.md)",
     )
     add(
         "--waiter",
