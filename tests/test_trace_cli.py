@@ -329,3 +329,48 @@ def test_portable_waiter_traces_the_same(monkeypatch):
     runs = run_both(["sh", "-c", "echo hello | cat >/dev/null"], ["-f"], env=env)
     assert runs.our_status == runs.strace_status == 0
     assert_same_syscalls(runs)
+
+
+def test_interleaved_threads_get_unfinished_and_resumed_halves(tmp_path):
+    out = tmp_path / "out"
+    subprocess.run(
+        [sys.executable, "-m", "ptpoll", "trace", "-f", "-o", str(out), "--",
+         build("trace_threads"), "8"],
+        check=False, timeout=60,
+    )  # fmt: skip
+    open_calls: dict[str, str] = {}
+    pairs = 0
+    for raw in out.read_text().splitlines():
+        pid, _, body = raw.partition(" ")
+        body = body.lstrip()
+        if body.endswith(" <unfinished ...>"):
+            name = re.match(r"[a-z0-9_]+", body)
+            assert name, raw
+            assert pid not in open_calls, f"two open calls in {pid}: {raw}"
+            open_calls[pid] = name.group(0)
+        elif body.startswith("<... "):
+            m = re.match(r"<\.\.\. ([a-z0-9_]+) resumed>", body)
+            assert m and open_calls.pop(pid) == m.group(1), raw
+            pairs += 1
+    assert pairs > 0, "no call of one thread was cut by another's line"
+
+
+def test_summary_with_trace_and_quiet_messages(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "ptpoll", "trace", "-C", "-f", "-q", "-o", str(out),
+         "--", "sh", "-c", "true | cat"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "attached" not in done.stderr  # -q
+    text = out.read_text()
+    assert "execve(" in text and "+++ exited with 0 +++" in text
+    table = text[text.index("% time") :]
+    assert re.search(r"^100\.00 +\d+\.\d{6} +\d+ +\d+ +\d* *total$", table, re.M)
+    done = subprocess.run(
+        [sys.executable, "-m", "ptpoll", "trace", "-f", "-o", str(out), "--",
+         "sh", "-c", "true | cat"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert re.search(r"^ptpoll trace: Process \d+ attached$", done.stderr, re.M)
