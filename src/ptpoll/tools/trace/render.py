@@ -83,11 +83,21 @@ def flags(
     *,
     zero: str = "0",
     style: str = "abbrev",
+    unknown: str | None = None,
 ) -> str:
     """*value* as ``A|B|0x40``: each (bit mask, name) that is wholly set,
     in table order, then the leftover bits in hex. *zero* is printed for
     0. *style* is ``-X``: ``raw`` prints hex only, ``verbose`` hex and
-    the names in a comment."""
+    the names in a comment. When no bit has a name and *unknown* is given
+    (``"MSG_???"``), strace's ``0x300000 /* MSG_??? */`` is printed."""
+    if style == "raw":
+        return hexnum(value)
+    if (
+        unknown is not None
+        and value
+        and not any(mask and value & mask == mask for mask, _ in names)
+    ):
+        return f"{value:#x} /* {unknown} */"
     if style != "abbrev":
         text = flags(value, names, zero=zero)
         return _styled(value, text, style)
@@ -114,6 +124,8 @@ def xlat(
     """One constant by name; unknown values as *default* (a format with
     ``{}``, say ``"{:#x} /* SO_??? */"``) or decimal. *style* as for
     `flags`."""
+    if style == "raw":
+        return hexnum(value)
     if value in names:
         return (
             names[value] if style == "abbrev" else _styled(value, names[value], style)

@@ -167,8 +167,10 @@ class Ctx:
                 pass
         return "AT_FDCWD"
 
-    def flags(self, value: int, names: Any, zero: str = "0") -> str:
-        return render.flags(value, names, zero=zero, style=self.xstyle)
+    def flags(
+        self, value: int, names: Any, zero: str = "0", unknown: str | None = None
+    ) -> str:
+        return render.flags(value, names, zero=zero, style=self.xstyle, unknown=unknown)
 
     def xlat(self, value: int, names: Any, default: str | None = None) -> str:
         return render.xlat(value, names, default=default, style=self.xstyle)
