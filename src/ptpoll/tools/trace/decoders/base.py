@@ -20,6 +20,11 @@ from typing import Any, Protocol
 from .. import render
 
 
+# The most a decoder reads at once. Real calls stay far below (strings are
+# cut at -s, directory listings and arrays at strace's limits).
+READ_LIMIT = 1 << 20
+
+
 class Memory(Protocol):
     """What a decoder may ask of the tracee (a `ptpoll.Tracee` fits)."""
 
@@ -85,8 +90,10 @@ class Ctx:
     _fd_cache: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def read(self, call: Call, addr: int, size: int) -> bytes | None:
-        """*size* bytes at *addr*, or None if any of them is unreadable."""
-        if addr == 0:
+        """*size* bytes at *addr*, or None if any of them is unreadable or
+        *size* is past `READ_LIMIT` (a count from a garbage argument must
+        not make the tracer allocate gigabytes)."""
+        if addr == 0 or size > READ_LIMIT:
             return None
         try:
             return call.tracee.read_memory(addr, size)
