@@ -9,9 +9,13 @@ USAGE = """\
 usage: ptpoll trace [options] -- COMMAND [ARGS...]
        ptpoll trace [options] -p PID [-p PID...]
 
+       ptpoll bench [NAME...] [--pin CPU] [--quick] [--json FILE] [--plot DIR]
+
 commands:
   trace   trace system calls and signals, as strace does
           (ptpoll trace --help for the options)
+  bench   run the benchmarks side by side with their baselines
+          (ptpoll bench --help)
 """
 
 
@@ -23,6 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     if command == "trace":
         return _trace(rest)
+    if command == "bench":
+        from .bench.cli import main as bench_main
+
+        return bench_main(rest)
     sys.stderr.write(f"ptpoll: unknown command {command!r} (try: ptpoll --help)\n")
     return 1
 

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from .. import render
 
-
 # The most a decoder reads at once. Real calls stay far below (strings are
 # cut at -s, directory listings and arrays at strace's limits).
 READ_LIMIT = 1 << 20
