@@ -359,14 +359,19 @@ class Tracee:
         _check_range(addr, size)
         if size == 0:
             return b""
+        # /proc/PID/mem first: one pread on a descriptor kept per process,
+        # and it reads what process_vm_readv may not (PROT_NONE pages, as a
+        # tracer may). process_vm_readv is the fallback where the file
+        # cannot be opened (a /proc mounted without it, say).
         try:
-            data = memory.vm_read(self.pid, addr, size)
+            data = self.process.mem().read(addr, size)
         except OSError:
             data = b""
         if len(data) < size:
-            # Pages that process_vm_readv may not read (PROT_NONE, or not
-            # yet faulted in for it): /proc/PID/mem reads them as a tracer.
-            data += self.process.mem().read(addr + len(data), size - len(data))
+            try:
+                data += memory.vm_read(self.pid, addr + len(data), size - len(data))
+            except OSError:
+                pass
             if len(data) < size:
                 raise os_error(5, f"read of {size} bytes at {addr:#x}", self.tid)
         return data
