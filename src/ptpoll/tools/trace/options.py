@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import signal as _signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import syscalls
@@ -275,16 +275,15 @@ def _pids(words: list[str]) -> list[int]:
     return pids
 
 
-def _syscall_set(sets: list[str]) -> frozenset[int]:
-    """Apply the ``trace=`` sets in order: the first chooses, each later
-    positive set adds, each negated one takes away."""
-    names = syscalls.all_names()
-    everything = set(names.values())
+def _combine(
+    sets: list[str], everything: set[int], expand: Callable[[str], set[int]]
+) -> frozenset[int]:
+    """Apply ``-e`` sets in order: the first chooses, each later positive
+    set adds, each negated (``!``) one takes away."""
     chosen: set[int] | None = None
     for text in sets:
         negate = text.startswith("!")
-        body = text[1:] if negate else text
-        members = _expand_syscalls(body, names)
+        members = expand(text[1:] if negate else text)
         if chosen is None:
             chosen = everything - members if negate else members
         elif negate:
@@ -292,6 +291,13 @@ def _syscall_set(sets: list[str]) -> frozenset[int]:
         else:
             chosen |= members
     return frozenset(chosen or ())
+
+
+def _syscall_set(sets: list[str]) -> frozenset[int]:
+    names = syscalls.all_names()
+    return _combine(
+        sets, set(names.values()), lambda text: _expand_syscalls(text, names)
+    )
 
 
 def _expand_syscalls(text: str, names: dict[str, int]) -> set[int]:
@@ -349,26 +355,18 @@ def signal_number(word: str) -> int | None:
 
 def _signal_set(sets: list[str]) -> frozenset[int]:
     everything = set(range(1, _signal.NSIG))
-    chosen: set[int] | None = None
-    for text in sets:
-        negate = text.startswith("!")
-        body = text[1:] if negate else text
+
+    def expand(text: str) -> set[int]:
         members: set[int] = set()
-        for item in body.split(","):
+        for item in text.split(","):
             item = item.strip()
             if item == "all":
                 members |= everything
-            elif item in ("none", ""):
-                continue
-            else:
+            elif item not in ("none", ""):
                 n = signal_number(item)
                 if n is None:
                     raise UsageError(f"invalid signal {item!r}")
                 members.add(n)
-        if chosen is None:
-            chosen = everything - members if negate else members
-        elif negate:
-            chosen -= members
-        else:
-            chosen |= members
-    return frozenset(chosen or ())
+        return members
+
+    return _combine(sets, everything, expand)
