@@ -411,10 +411,18 @@ def test_a_storm_of_requests_does_not_starve_stops(waiter, tracee_bin):
             f.result(TIMEOUT)
         tt.run(lambda t: [x.kill() for x in t.tracees])
         assert finished.wait(TIMEOUT)
+    # Timing: after each resume the tracee needs a few microseconds to
+    # stop again, while a turn of 8 requests takes 1.6 ms, so its next stop
+    # is nearly always pending at the next turn. A loaded or emulated
+    # machine may deschedule it for a turn or two; acceptable: up to 3 turns
+    # (24 requests) between two stops. Not acceptable: requests running on
+    # while a stop waits (starvation), which makes the gaps grow with the
+    # queue (up to 1000).
     during = [m for m in marks if 0 < m < 1000]
-    assert len(during) >= 1000 // 8 - 5, len(during)
+    assert len(during) >= 1000 // 24, len(during)
     gaps = [b - a for a, b in itertools.pairwise(during)]
-    assert max(gaps) <= 16, max(gaps)
+    assert max(gaps) <= 24, max(gaps)
+    assert during[0] <= 24 and during[-1] >= 1000 - 24, (during[0], during[-1])
     assert done_requests == list(range(1000))
 
 

@@ -13,6 +13,7 @@ import os
 
 from .base import Status, Waiter, WaiterUnavailable, Watch
 from .io_uring import IoUringWaiter
+from .native import NativeWaiter
 from .portable import PortableWaiter
 
 __all__ = [
@@ -28,8 +29,10 @@ __all__ = [
 
 ENV_VAR = "PTPOLL_WAITER"
 
-# Best first.
+# Best first. "native" needs the kernel patch in kernel/ (docs/kernel.md);
+# elsewhere its probe says so and the choice goes on to io_uring.
 WAITERS: dict[str, type[Waiter]] = {
+    "native": NativeWaiter,
     "io_uring": IoUringWaiter,
     "portable": PortableWaiter,
 }
