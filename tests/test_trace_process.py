@@ -25,6 +25,10 @@ def _masked(line: str) -> str:
     readings, random bytes, and the tracer's own pid seen by getppid."""
     line = re.sub(r"tv_(n?sec|usec)=\d+", r"tv_\1=N", line)
     line = re.sub(r'getrandom\("[^"]*"', 'getrandom("R"', line)
+    # A new thread that already exited has its tid cleared by the kernel
+    # (CLONE_CHILD_CLEARTID, the same word as parent_tid) before its
+    # parent's clone3 returns to the tracer: 0 or the tid, by timing.
+    line = re.sub(r"=> \{parent_tid=\[\d+\]\}", "=> {parent_tid=[T]}", line)
     return re.sub(r"getppid\(\) = \d+", "getppid() = PID", line)
 
 
@@ -73,7 +77,9 @@ def _signal_lines(runs: Runs, which: str) -> list[str]:
         if line.text.startswith("--- "):
             pid = line.pid if pids is None else pids.get(line.pid, -line.pid)
             # CPU ticks of a child depend on the load of the machine.
-            text = re.sub(r"si_([us])time=\d+", r"si_\1time=N", line.text)
+            text = re.sub(
+                r"si_([us])time=\d+(?: /\* [\d.]+ s \*/)?", r"si_\1time=N", line.text
+            )
             out.append(f"{pid} {normalize(text, pids)}")
     # In order per process; across processes the order is the scheduler's.
     return sorted(out, key=lambda x: int(x.split()[0]))
