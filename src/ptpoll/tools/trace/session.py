@@ -39,7 +39,7 @@ from ptpoll import (
 from ptpoll.linux.seccomp import trace_filter
 
 from . import decoders, render, syscalls
-from .decoders import Call, Ctx
+from .decoders import Call, Ctx, process
 from .decoders.signals import siginfo_text, signal_name
 from .options import TraceOptions, UsageError
 from .output import JsonOutput, TextOutput
@@ -128,15 +128,20 @@ class Session:
         except OSError as exc:
             raise TraceError(f"cannot run {program!r}: {exc.strerror}") from None
         self.main_pid = tracee.pid
-        self._exec_line(tracee, path, argv)
+        self._exec_line(tracee, path)
         self._resume(tracee, 0)
 
-    def _exec_line(self, tracee: Tracee, path: str, argv: list[str]) -> None:
+    def _exec_line(self, tracee: Tracee, path: str) -> None:
         """The spawned program's execve: entered before ptpoll saw the
-        child, so its entry is printed from what ptpoll passed to it."""
+        child, so its entry is printed now, in its exec stop, from the new
+        stack (``argc``, then ``argv[]``, NULL, ``envp[]``) and the path
+        ptpoll passed."""
         nr = syscalls.number("execve")
         assert nr is not None
-        call = Call(tracee, nr, "execve", ())
+        sp = tracee.get_regs().stack_pointer
+        argc = int.from_bytes(tracee.read_memory(sp, 8), "little")
+        argv, envp = sp + 8, sp + 8 * (argc + 2)
+        call = Call(tracee, nr, "execve", (0, argv, envp, 0, 0, 0))
         call.start = time.time()
         self.calls[tracee.tid] = call
         if self.seccomp:
@@ -144,18 +149,11 @@ class Session:
         if self.selected is not None and nr not in self.selected:
             return
         ctx = self.ctx
-        shown = argv[: ctx.strsize] if not ctx.verbose else argv
-        items = [_quote_arg(a, ctx.strsize) for a in shown]
         args = [
             render.quote(os.fsencode(path)),
-            render.array(items, more=len(shown) < len(argv)),
+            process.string_array(ctx, call, argv),
+            process.environment(ctx, call, envp),
         ]
-        if ctx.verbose:
-            env = [_quote_arg(f"{k}={v}", ctx.strsize) for k, v in os.environ.items()]
-            args.append(render.array(env))
-        else:
-            envp = tracee.get_regs().stack_pointer + 8 * (len(argv) + 2)
-            args.append(f"{envp:#x} /* {len(os.environ)} vars */")
         call.stash["args"] = args
         call.shown = True
         if self.text is not None:
@@ -479,11 +477,6 @@ class Session:
                 name = signal_name(stop.signal)
                 record = {"event": "killed", "signal": name, "core_dumped": stop.core}
                 self._line(tracee, f"+++ killed by {name}{core} +++", now, record)
-
-
-def _quote_arg(arg: str, limit: int) -> str:
-    data = os.fsencode(arg)
-    return render.quote(data[:limit], ellipsis=len(data) > limit)
 
 
 def _raise_stopping(signo: int, frame: object) -> None:
