@@ -20,6 +20,8 @@ import shutil
 import signal as _signal
 import sys
 import time
+from collections.abc import Callable
+from types import FrameType
 from typing import Any, TextIO
 
 import ptpoll
@@ -195,15 +197,17 @@ class Session:
                 self._spawn(tracer)
                 # The program gets ^C and ^\ from the terminal itself and
                 # decides; the trace goes on until it ends (strace -I3).
-                _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
-                _signal.signal(_signal.SIGQUIT, _signal.SIG_IGN)
+                wanted: dict[_signal.Signals, _Handler] = {
+                    _signal.SIGINT: _signal.SIG_IGN,
+                    _signal.SIGQUIT: _signal.SIG_IGN,
+                }
             else:
                 self._attach(tracer)
                 # ^C detaches, even where the shell started us with SIGINT
                 # ignored (a background job).
-                _signal.signal(_signal.SIGINT, _raise_stopping)
-            _signal.signal(_signal.SIGTERM, _raise_stopping)
-            _signal.signal(_signal.SIGHUP, _raise_stopping)
+                wanted = {_signal.SIGINT: _raise_stopping}
+            wanted[_signal.SIGTERM] = wanted[_signal.SIGHUP] = _raise_stopping
+            before = {signo: _signal.signal(signo, h) for signo, h in wanted.items()}
             try:
                 self._loop(tracer)
             except (KeyboardInterrupt, _Stopping) as exc:
@@ -211,10 +215,8 @@ class Session:
                 if isinstance(exc, _Stopping) and opts.command:
                     self.exit_code = 128 + exc.signo
             finally:
-                _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
-                _signal.signal(_signal.SIGHUP, _signal.SIG_DFL)
-                if not opts.command:
-                    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+                for signo, handler in before.items():
+                    _signal.signal(signo, handler)
         self._finish()
         return self.exit_code
 
@@ -479,7 +481,10 @@ class Session:
                 self._line(tracee, f"+++ killed by {name}{core} +++", now, record)
 
 
-def _raise_stopping(signo: int, frame: object) -> None:
+_Handler = Callable[[int, FrameType | None], Any] | int | _signal.Handlers
+
+
+def _raise_stopping(signo: int, frame: FrameType | None) -> None:
     raise _Stopping(signo)
 
 
