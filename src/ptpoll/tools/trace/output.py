@@ -33,7 +33,6 @@ class TextOutput:
         self.nthreads = 1  # traced threads now, for the [pid N] prefix
         self._open: int | None = None  # the thread whose line is unfinished
         self._col = 0
-        self.interrupted: set[int] = set()  # threads whose call was cut
 
     def _prefix(self, tid: int, now: float) -> str:
         if self._bare_pid:
@@ -69,7 +68,6 @@ class TextOutput:
         """Start a line for *tid*, cutting another thread's open line."""
         if self._open is not None:
             self._write(" <unfinished ...>\n")
-            self.interrupted.add(self._open)
             self._open = None
         prefix = self._prefix(tid, now)
         self._write(prefix)
@@ -95,7 +93,6 @@ class TextOutput:
         else:
             self._begin(tid, now)
             text = f"<... {name} resumed>{rest}"
-        self.interrupted.discard(tid)
         col = self._col + len(text)
         pad = " " * (COLUMN - 1 - col) if col < COLUMN - 1 else ""
         if self._times and duration is not None:

@@ -360,8 +360,6 @@ class Session:
         call.start = time.time()
         call.shown = True
         call.stash["args"] = []
-        if self.text is not None:
-            self.text.interrupted.add(tracee.tid)
         return call
 
     def _json_call(self, call: Call, now: float | None) -> None:
@@ -414,8 +412,6 @@ class Session:
                 moved = self.calls.pop(stop.former_tid, None)
                 if moved is not None:
                     self.calls[tid] = moved
-                    if self.text is not None and self.opts.quiet < 2:
-                        self.text.interrupted.add(tid)
             elif isinstance(stop, ptpoll.InterruptStop) and tid not in self.calls:
                 self.fresh.discard(tid)
             self._resume(tracee, 0)

@@ -59,10 +59,6 @@ def errno_text(code: int) -> str:
     return os.strerror(code)
 
 
-def signature(call: Call, arch: int = syscalls.AUDIT_ARCH_X86_64) -> Signature | None:
-    return SIGNATURES.get(call.name)
-
-
 def _first_out(sig: Signature) -> int:
     for i, arg in enumerate(sig.args):
         if arg.out:
